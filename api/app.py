@@ -1,0 +1,64 @@
+"""The ASGI application: routes, lifespan and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api import errors, openapi, pages
+from api.paths import STATIC
+from api.security import SecurityHeadersMiddleware
+from api.v1 import catalogue as v1_catalogue
+from events import db
+from events.config import Settings
+from events.errors import DomainError
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await db.ping()
+    except Exception as exc:  # the point is to report any database failure
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__},
+                            status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
+    """Build the app. `manage_db=False` when the caller has opened the ORM already (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            async with db.connected(settings):
+                yield
+        else:
+            yield
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
+        Mount("/api/v1", routes=v1_catalogue.routes),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *pages.routes,
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={
+            DomainError: errors.domain_error,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.templates = pages.make_templates(settings)
+    return app

@@ -1,0 +1,98 @@
+"""One place turns every error into a response: problem+json for the API, a page otherwise."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events.errors import DomainError, Invalid
+
+log = logging.getLogger("kaigi")
+
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "unauthenticated": 401,
+    "invalid": 422,
+}
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal server error",
+}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(status: int, detail: str, *, code: str | None = None,
+            errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
+            **extra: Any) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:kaigi:problem:{code}" if code else "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if code:
+        body["code"] = code
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def status_for(exc: DomainError) -> int:
+    return STATUS_BY_CODE.get(exc.code, 409 if isinstance(exc, DomainError) else 400)
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith("/feeds/") or path.endswith(".ics"))
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if wants_html(request):
+        return await error_page(request, status, exc.message)
+    errors = [e.as_dict() for e in exc.errors] if isinstance(exc, Invalid) else None
+    extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | None)}
+    return problem(status, exc.message, code=exc.code, errors=errors, headers=headers, **extra)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if wants_html(request):
+        return await error_page(request, exc.status_code, exc.detail)
+    if request.url.path.endswith(".ics") or request.url.path.startswith("/feeds/"):
+        return Response(f"{exc.detail}\n", status_code=exc.status_code,
+                        media_type="text/plain", headers=exc.headers)
+    return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if wants_html(request):
+        return await error_page(request, 500, "Something went wrong on our side.")
+    return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+async def error_page(request: Request, status: int, message: str) -> Response:
+    from api.pages import render_error
+
+    return render_error(request, status, message)

@@ -1,0 +1,267 @@
+"""The OpenAPI 3.1 document: written by hand, checked against the routes by a test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events.models import EVENT_STATUSES, PARTNER_ROLES, SESSION_FORMATS
+
+SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$", "maxLength": 100}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def text_pair(max_length: int) -> dict[str, Any]:
+    return {
+        "oneOf": [
+            {"type": "string", "maxLength": max_length},
+            {"type": "object", "additionalProperties": False,
+             "properties": {"ja": {"type": ["string", "null"], "maxLength": max_length},
+                            "en": {"type": ["string", "null"], "maxLength": max_length}}},
+        ],
+        "description": 'Text in Japanese and English; a plain string stands for both.',
+    }
+
+
+VENUE_IN = {"type": ["object", "null"], "additionalProperties": False,
+            "properties": {"name": {"type": ["string", "null"], "maxLength": 300},
+                           "address": {"type": ["string", "null"], "maxLength": 500}}}
+
+SCHEMAS: dict[str, Any] = {
+    "Text": {"type": "object", "required": ["ja", "en"],
+             "properties": {"ja": {"type": "string"}, "en": {"type": "string"}}},
+    "Venue": {"type": ["object", "null"], "required": ["name", "address"],
+              "properties": {"name": {"type": "string"}, "address": {"type": "string"}}},
+    "Problem": {
+        "type": "object", "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"},
+            "status": {"type": "integer"}, "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "errors": {"type": "array", "items": {
+                "type": "object", "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        },
+    },
+    "Organization": {
+        "type": "object", "required": ["slug", "name", "url", "api_url"],
+        "properties": {"slug": {"type": "string"}, "name": ref("Text"),
+                       "url": {"type": ["string", "null"]}, "api_url": {"type": "string"}},
+    },
+    "OrganizationIn": {
+        "type": "object", "required": ["slug", "name"], "additionalProperties": False,
+        "properties": {"slug": SLUG, "name": text_pair(300),
+                       "url": {"type": ["string", "null"], "maxLength": 1000}},
+    },
+    "Series": {"type": "object", "required": ["slug", "name"],
+               "properties": {"slug": {"type": "string"}, "name": ref("Text")}},
+    "SeriesIn": {"type": "object", "required": ["slug", "name"], "additionalProperties": False,
+                 "properties": {"slug": SLUG, "name": text_pair(300)}},
+    "Session": {
+        "type": "object", "required": ["id", "title", "starts_at", "ends_at", "format", "venue"],
+        "properties": {
+            "id": {"type": "integer"}, "title": ref("Text"),
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"},
+            "format": {"enum": list(SESSION_FORMATS)}, "venue": ref("Venue"),
+        },
+    },
+    "Partner": {"type": "object", "required": ["org", "name", "role"],
+                "properties": {"org": {"type": "string"}, "name": ref("Text"),
+                               "role": {"enum": list(PARTNER_ROLES)}}},
+    "Capacity": {"type": "object", "required": ["venue", "online"],
+                 "properties": {"venue": {"type": ["integer", "null"], "minimum": 0},
+                                "online": {"type": ["integer", "null"], "minimum": 0}}},
+    "Event": {
+        "type": "object",
+        "required": ["slug", "title", "summary", "description", "series", "status", "date_tbd",
+                     "timezone", "starts_at", "ends_at", "format", "attendance_modes", "venue",
+                     "capacity", "registration_opens_at", "registration_closes_at",
+                     "revision", "sessions", "partners", "owner", "url", "api_url",
+                     "updated_at"],
+        "properties": {
+            "slug": {"type": "string"}, "title": ref("Text"), "summary": ref("Text"),
+            "description": ref("Text"),
+            "series": {"oneOf": [ref("Series"), {"type": "null"}]},
+            "status": {"enum": list(EVENT_STATUSES)}, "date_tbd": {"type": "boolean"},
+            "timezone": {"type": "string"},
+            "starts_at": NULLABLE_TIME, "ends_at": NULLABLE_TIME,
+            "format": {"enum": [*SESSION_FORMATS, None]},
+            "attendance_modes": {"type": "array", "items": {"enum": ["venue", "online"]}},
+            "venue": ref("Venue"), "capacity": ref("Capacity"),
+            "registration_opens_at": NULLABLE_TIME, "registration_closes_at": NULLABLE_TIME,
+            "revision": {"type": "integer"},
+            "sessions": {"type": "array", "items": ref("Session")},
+            "partners": {"type": "array", "items": ref("Partner")},
+            "owner": {"type": ["string", "null"]},
+            "url": {"type": "string"}, "api_url": {"type": "string"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "stream_url": {"type": ["string", "null"],
+                           "description": "Only for the event's managers."},
+        },
+    },
+    "EventPage": {"type": "object", "required": ["items", "next_cursor"],
+                  "properties": {"items": {"type": "array", "items": ref("Event")},
+                                 "next_cursor": {"type": ["string", "null"]}}},
+    "SessionIn": {
+        "type": "object", "required": ["starts_at", "ends_at", "format"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": ["integer", "null"],
+                   "description": "Keep an existing session (and its calendar UID)."},
+            "title": text_pair(300),
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"},
+            "format": {"enum": list(SESSION_FORMATS)}, "venue": VENUE_IN,
+        },
+    },
+    "EventIn": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "slug": SLUG, "title": text_pair(300), "summary": text_pair(5000),
+            "description": text_pair(50000), "series": {"type": ["string", "null"]},
+            "status": {"enum": list(EVENT_STATUSES)}, "date_tbd": {"type": "boolean"},
+            "timezone": {"type": "string", "examples": ["Asia/Tokyo"]},
+            "venue": VENUE_IN,
+            "stream_url": {"type": ["string", "null"], "format": "uri"},
+            "capacity": {"type": ["object", "null"], "additionalProperties": False,
+                         "properties": {"venue": {"type": ["integer", "null"], "minimum": 0},
+                                        "online": {"type": ["integer", "null"], "minimum": 0}}},
+            "registration_opens_at": NULLABLE_TIME, "registration_closes_at": NULLABLE_TIME,
+            "sessions": {"type": "array", "items": ref("SessionIn"), "maxItems": 200},
+            "partners": {"type": "array", "maxItems": 50, "items": {
+                "type": "object", "required": ["org", "role"], "additionalProperties": False,
+                "properties": {"org": {"type": "string"}, "role": {"enum": list(PARTNER_ROLES)}}}},
+        },
+    },
+    "Health": {"type": "object", "required": ["status"],
+               "properties": {"status": {"type": "string"}, "database": {"type": "string"}}},
+}
+
+
+def problems(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "Problem", "content": {
+        "application/problem+json": {"schema": ref("Problem")}}} for s in statuses}
+
+
+def ok(schema: str, status: int = 200, description: str = "OK") -> dict[str, Any]:
+    return {str(status): {"description": description,
+                          "content": {"application/json": {"schema": ref(schema)}}}}
+
+
+def body(schema: str, required: list[str] | None = None) -> dict[str, Any]:
+    s: dict[str, Any] = ref(schema)
+    if required:
+        s = {"allOf": [ref(schema), {"required": required}]}
+    return {"required": True, "content": {"application/json": {"schema": s}}}
+
+
+def query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def path_slug(what: str) -> dict[str, Any]:
+    return {"name": "slug", "in": "path", "required": True, "description": f"{what} slug",
+            "schema": {"type": "string"}}
+
+
+SECURED = [{"bearer": []}]
+
+PATHS: dict[str, Any] = {
+    "/healthz": {"get": {"summary": "Health check (database included)",
+                         "responses": {**ok("Health"), "503": {
+                             "description": "Database unavailable",
+                             "content": {"application/json": {"schema": ref("Health")}}}}}},
+    "/api/openapi.json": {"get": {"summary": "This document", "responses": {
+        "200": {"description": "OpenAPI document",
+                "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/api/v1/events": {
+        "get": {
+            "summary": "Public events, soonest first, undated last",
+            "parameters": [
+                query("from", "events ending on or after this date", type="string",
+                      format="date"),
+                query("to", "events starting on or before this date", type="string",
+                      format="date"),
+                query("q", "text in either language"),
+                query("org", "organization slug (any role)"),
+                query("role", "partner role(s), comma-separated"),
+                query("series", "series slug"),
+                query("format", "in_person, hybrid or online (event or any session)"),
+                query("status", "status(es), comma-separated"),
+                query("limit", "page size, 1-100 (default 20)", type="integer", minimum=1,
+                      maximum=100),
+                query("cursor", "next_cursor from the previous page"),
+            ],
+            "responses": {**ok("EventPage"), **problems(422)},
+        },
+        "post": {
+            "summary": "Create an event (admin, or organizer of the first organizer partner)",
+            "security": SECURED,
+            "requestBody": body("EventIn", ["slug", "title"]),
+            "responses": {**ok("Event", 201, "Created"), **problems(401, 403, 409, 422)},
+        },
+    },
+    "/api/v1/events/{slug}": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "One event with sessions and partners",
+                "responses": {**ok("Event"), **problems(401, 404)}},
+        "patch": {"summary": "Change an event; `sessions` and `partners` replace the lists",
+                  "security": SECURED, "requestBody": body("EventIn"),
+                  "responses": {**ok("Event"), **problems(401, 403, 404, 409, 422)}},
+    },
+    "/api/v1/organizations": {
+        "get": {"summary": "All organizations", "responses": {"200": {
+            "description": "OK", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"],
+                "properties": {"items": {"type": "array", "items": ref("Organization")}}}}}}}},
+        "post": {"summary": "Create an organization (admin)", "security": SECURED,
+                 "requestBody": body("OrganizationIn"),
+                 "responses": {**ok("Organization", 201, "Created"),
+                               **problems(401, 403, 409, 422)}},
+    },
+    "/api/v1/organizations/{slug}": {
+        "parameters": [path_slug("organization")],
+        "get": {"summary": "One organization",
+                "responses": {**ok("Organization"), **problems(404)}},
+    },
+    "/api/v1/series": {
+        "get": {"summary": "All series", "responses": {"200": {
+            "description": "OK", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"],
+                "properties": {"items": {"type": "array", "items": ref("Series")}}}}}}}},
+        "post": {"summary": "Create a series (admin)", "security": SECURED,
+                 "requestBody": body("SeriesIn"),
+                 "responses": {**ok("Series", 201, "Created"), **problems(401, 403, 409, 422)}},
+    },
+    "/api/v1/series/{slug}": {
+        "parameters": [path_slug("series")],
+        "get": {"summary": "One series", "responses": {**ok("Series"), **problems(404)}},
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "kaigi API", "version": "1",
+                 "description": "Events, sessions, partners and (later) registrations. "
+                                "Errors are RFC 9457 problem+json."},
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "kaigi API key"}},
+        },
+    }
+
+
+async def endpoint(request: Request) -> JSONResponse:
+    return JSONResponse(document())

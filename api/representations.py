@@ -1,0 +1,93 @@
+"""Domain objects as the JSON the public API promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events.catalogue import attendance_modes
+from events.models import Event, EventPartner, Organization, Series, Session
+
+
+def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
+    if value is None:
+        return None
+    return (value.astimezone(tz) if tz else value).isoformat()
+
+
+def pair(ja: str, en: str) -> dict[str, str]:
+    return {"ja": ja, "en": en}
+
+
+def organization(org: Organization, base_url: str) -> dict[str, Any]:
+    return {
+        "slug": org.slug,
+        "name": pair(org.name_ja, org.name_en),
+        "url": org.url or None,
+        "api_url": f"{base_url}/api/v1/organizations/{org.slug}",
+    }
+
+
+def series(s: Series | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"slug": s.slug, "name": pair(s.name_ja, s.name_en)}
+
+
+def venue(name: str, address: str) -> dict[str, str] | None:
+    if not (name or address):
+        return None
+    return {"name": name, "address": address}
+
+
+def session(s: Session, event: Event) -> dict[str, Any]:
+    tz = ZoneInfo(event.timezone)
+    in_person = s.format in ("in_person", "hybrid")
+    return {
+        "id": s.id,
+        "title": pair(s.title_ja, s.title_en),
+        "starts_at": iso(s.starts_at, tz),
+        "ends_at": iso(s.ends_at, tz),
+        "format": s.format,
+        "venue": (venue(s.venue_name, s.venue_address)
+                  or (venue(event.venue_name, event.venue_address) if in_person else None)),
+    }
+
+
+def partner(p: EventPartner) -> dict[str, Any]:
+    org = p.organization
+    return {"org": org.slug, "name": pair(org.name_ja, org.name_en), "role": p.role}
+
+
+def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
+    """`private` adds what only the event's managers see (the stream link)."""
+    tz = ZoneInfo(e.timezone)
+    body: dict[str, Any] = {
+        "slug": e.slug,
+        "title": pair(e.title_ja, e.title_en),
+        "summary": pair(e.summary_ja, e.summary_en),
+        "description": pair(e.description_ja, e.description_en),
+        "series": series(e.series),
+        "status": e.status,
+        "date_tbd": e.date_tbd,
+        "timezone": e.timezone,
+        "starts_at": iso(e.starts_at, tz),
+        "ends_at": iso(e.ends_at, tz),
+        "format": e.format,
+        "attendance_modes": attendance_modes(e),
+        "venue": venue(e.venue_name, e.venue_address),
+        "capacity": {"venue": e.venue_capacity, "online": e.online_capacity},
+        "registration_opens_at": iso(e.registration_opens_at, tz),
+        "registration_closes_at": iso(e.registration_closes_at, tz),
+        "revision": e.revision,
+        "sessions": [session(s, e) for s in e.session_list],  # type: ignore[attr-defined]
+        "partners": [partner(p) for p in e.partner_list],  # type: ignore[attr-defined]
+        "owner": e.owner.slug if e.owner else None,
+        "url": f"{base_url}/events/{e.slug}",
+        "api_url": f"{base_url}/api/v1/events/{e.slug}",
+        "updated_at": iso(e.updated_at),
+    }
+    if private:
+        body["stream_url"] = e.stream_url or None
+    return body

@@ -1,0 +1,45 @@
+"""Reading what a client sent: the API key and a JSON body."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from events.access import ANONYMOUS, Actor, authenticate
+from events.errors import FieldError, Invalid, Unauthenticated
+
+MAX_BODY = 1_000_000
+
+
+async def actor(request: Request) -> Actor:
+    header = request.headers.get("authorization", "")
+    if not header:
+        return ANONYMOUS
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthenticated("Use Authorization: Bearer <key>.")
+    return await authenticate(raw.strip(), now())
+
+
+async def json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "")
+    if content_type and "json" not in content_type.split(";")[0]:
+        raise Invalid([FieldError("body", "send JSON (Content-Type: application/json)")])
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise Invalid([FieldError("body", f"must be at most {MAX_BODY} bytes")])
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise Invalid([FieldError("body", "is not valid JSON")]) from None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings(request: Request):
+    return request.app.state.settings

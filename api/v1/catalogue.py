@@ -1,0 +1,98 @@
+"""JSON endpoints for events, organizations and series."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api import representations as rep
+from api.requests import actor, json_body, now, settings
+from events import catalogue
+from events.errors import NotFound
+
+
+async def list_events(request: Request) -> JSONResponse:
+    page = await catalogue.list_events(request.query_params)
+    base = settings(request).base_url
+    return JSONResponse({
+        "items": [rep.event(e, base) for e in page.items],
+        "next_cursor": page.next_cursor,
+    })
+
+
+async def get_event(request: Request) -> JSONResponse:
+    who = await actor(request)
+    event = await catalogue.get_event(request.path_params["slug"], include_drafts=True)
+    private = who.can_manage(event)
+    if not private and not catalogue.is_public(event):
+        raise NotFound(f"No event {event.slug!r}.")
+    return JSONResponse(rep.event(event, settings(request).base_url, private=private))
+
+
+async def create_event(request: Request) -> JSONResponse:
+    who = await actor(request)
+    who.require_key()
+    if who.role not in ("admin", "organizer"):
+        who.require_admin()
+    event = await catalogue.create_event(
+        await json_body(request), actor=who,
+        default_timezone=settings(request).default_timezone, now=now())
+    base = settings(request).base_url
+    return JSONResponse(rep.event(event, base, private=True), status_code=201,
+                        headers={"Location": f"{base}/api/v1/events/{event.slug}"})
+
+
+async def update_event(request: Request) -> JSONResponse:
+    who = await actor(request)
+    who.require_key()
+    event = await catalogue.update_event(request.path_params["slug"], await json_body(request),
+                                         actor=who, now=now())
+    return JSONResponse(rep.event(event, settings(request).base_url, private=True))
+
+
+async def list_organizations(request: Request) -> JSONResponse:
+    base = settings(request).base_url
+    return JSONResponse({"items": [rep.organization(o, base)
+                                   for o in await catalogue.list_organizations()]})
+
+
+async def get_organization(request: Request) -> JSONResponse:
+    org = await catalogue.get_organization(request.path_params["slug"])
+    return JSONResponse(rep.organization(org, settings(request).base_url))
+
+
+async def create_organization(request: Request) -> JSONResponse:
+    (await actor(request)).require_admin()
+    org = await catalogue.create_organization(await json_body(request))
+    base = settings(request).base_url
+    return JSONResponse(rep.organization(org, base), status_code=201,
+                        headers={"Location": f"{base}/api/v1/organizations/{org.slug}"})
+
+
+async def list_series(request: Request) -> JSONResponse:
+    return JSONResponse({"items": [rep.series(s) for s in await catalogue.list_series()]})
+
+
+async def get_series(request: Request) -> JSONResponse:
+    return JSONResponse(rep.series(await catalogue.get_series(request.path_params["slug"])))
+
+
+async def create_series(request: Request) -> JSONResponse:
+    (await actor(request)).require_admin()
+    series = await catalogue.create_series(await json_body(request))
+    return JSONResponse(rep.series(series), status_code=201)
+
+
+routes = [
+    Route("/events", list_events, methods=["GET"]),
+    Route("/events", create_event, methods=["POST"]),
+    Route("/events/{slug}", get_event, methods=["GET"]),
+    Route("/events/{slug}", update_event, methods=["PATCH"]),
+    Route("/organizations", list_organizations, methods=["GET"]),
+    Route("/organizations", create_organization, methods=["POST"]),
+    Route("/organizations/{slug}", get_organization, methods=["GET"]),
+    Route("/series", list_series, methods=["GET"]),
+    Route("/series", create_series, methods=["POST"]),
+    Route("/series/{slug}", get_series, methods=["GET"]),
+]

@@ -1,0 +1,585 @@
+"""Organizations, series and events: create, change, find."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from events.access import Actor
+from events.errors import Conflict, Forbidden, NotFound
+from events.models import (
+    EVENT_STATUSES,
+    PARTNER_ROLES,
+    SESSION_FORMATS,
+    Event,
+    EventPartner,
+    Organization,
+    Series,
+    Session,
+)
+from events.validation import MISSING, Checker, parse_date
+
+# Undated events sort after every dated one.
+FAR_FUTURE = datetime(2999, 12, 31, tzinfo=UTC)
+MAX_LIMIT = 100
+MAX_SESSIONS = 200
+MAX_PARTNERS = 50
+
+
+# ---- organizations and series -------------------------------------------------------------
+
+async def create_organization(data: Any) -> Organization:
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    slug = check.slug(data)
+    name = check.bilingual(data, "name", max_length=300, required=True)
+    url = check.url(data, "url") or ""
+    check.done()
+    assert slug and name
+    try:
+        return await Organization.create(slug=slug, name_ja=name[0], name_en=name[1], url=url)
+    except IntegrityError:
+        raise Conflict(f"An organization with slug {slug!r} exists already.",
+                       field="slug") from None
+
+
+async def list_organizations() -> list[Organization]:
+    return await Organization.all().order_by("slug")
+
+
+async def get_organization(slug: str) -> Organization:
+    org = await Organization.get_or_none(slug=slug)
+    if org is None:
+        raise NotFound(f"No organization {slug!r}.")
+    return org
+
+
+async def create_series(data: Any) -> Series:
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    slug = check.slug(data)
+    name = check.bilingual(data, "name", max_length=300, required=True)
+    check.done()
+    assert slug and name
+    try:
+        return await Series.create(slug=slug, name_ja=name[0], name_en=name[1])
+    except IntegrityError:
+        raise Conflict(f"A series with slug {slug!r} exists already.", field="slug") from None
+
+
+async def list_series() -> list[Series]:
+    return await Series.all().order_by("slug")
+
+
+async def get_series(slug: str) -> Series:
+    series = await Series.get_or_none(slug=slug)
+    if series is None:
+        raise NotFound(f"No series {slug!r}.")
+    return series
+
+
+# ---- events: reading ----------------------------------------------------------------------
+
+async def get_event(slug: str, *, include_drafts: bool = False) -> Event:
+    """One event with its sessions, partners and series loaded."""
+    query = Event.filter(slug=slug)
+    if not include_drafts:
+        query = query.exclude(status="draft")
+    event = await query.prefetch_related("series", "owner").first()
+    if event is None:
+        raise NotFound(f"No event {slug!r}.")
+    await load_details([event])
+    return event
+
+
+async def load_details(events: list[Event]) -> None:
+    """Attach sorted sessions and partners to each event with two queries in all."""
+    ids = [e.id for e in events]
+    sessions: dict[int, list[Session]] = {i: [] for i in ids}
+    partners: dict[int, list[EventPartner]] = {i: [] for i in ids}
+    if ids:
+        for s in await Session.filter(event_id__in=ids).order_by("starts_at", "position", "id"):
+            sessions[s.event_id].append(s)  # type: ignore[attr-defined]
+        for p in await EventPartner.filter(event_id__in=ids).prefetch_related(
+                "organization").order_by("position", "id"):
+            partners[p.event_id].append(p)  # type: ignore[attr-defined]
+    for e in events:
+        e.session_list = sessions[e.id]  # type: ignore[attr-defined]
+        e.partner_list = partners[e.id]  # type: ignore[attr-defined]
+
+
+@dataclass
+class Page:
+    items: list[Event]
+    next_cursor: str | None
+
+
+async def list_events(params: Mapping[str, str], *, include_drafts: bool = False) -> Page:
+    """Public listing: filters from query parameters, keyset paging on (date, id)."""
+    check = Checker()
+    query = Event.all()
+    if not include_drafts:
+        query = query.exclude(status="draft")
+
+    start = _date_param(check, params, "from")
+    end = _date_param(check, params, "to")
+    if start and end and end < start:
+        check.fail("to", "must not be before from")
+    if start:
+        query = query.filter(ends_at__gte=datetime.combine(start, datetime.min.time(), UTC)
+                             - timedelta(days=1))
+    if end:
+        query = query.filter(starts_at__lt=datetime.combine(end, datetime.min.time(), UTC)
+                             + timedelta(days=2))
+
+    if q := params.get("q", "").strip():
+        if len(q) > 200:
+            check.fail("q", "must be at most 200 characters")
+        query = query.filter(
+            Q(title_ja__icontains=q) | Q(title_en__icontains=q) | Q(summary_ja__icontains=q)
+            | Q(summary_en__icontains=q) | Q(slug__icontains=q)
+        )
+    roles = _list_param(check, params, "role", PARTNER_ROLES)
+    if org := params.get("org", "").strip():
+        query = query.filter(partners__organization__slug=org)
+        if roles:
+            query = query.filter(partners__role__in=roles)
+    elif roles:
+        query = query.filter(partners__role__in=roles)
+    if series := params.get("series", "").strip():
+        query = query.filter(series__slug=series)
+    if formats := _list_param(check, params, "format", SESSION_FORMATS):
+        condition = Q()
+        for f in formats:
+            condition |= Q(formats__contains=f",{f},") | Q(format=f)
+        query = query.filter(condition)
+    if statuses := _list_param(check, params, "status", EVENT_STATUSES):
+        query = query.filter(status__in=statuses)
+
+    limit = 20
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+            if not 1 <= limit <= MAX_LIMIT:
+                raise ValueError
+        except ValueError:
+            check.fail("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    if cursor := params.get("cursor"):
+        position = _decode_cursor(cursor)
+        if position is None:
+            check.fail("cursor", "is not a cursor this server gave out")
+        else:
+            sort_at, last_id = position
+            query = query.filter(Q(sort_at__gt=sort_at) | Q(sort_at=sort_at, id__gt=last_id))
+    check.done()
+
+    if start or end:
+        query = query.filter(date_tbd=False)
+    rows = await query.distinct().order_by("sort_at", "id").limit(limit + 1).prefetch_related(
+        "series", "owner")
+    items, more = rows[:limit], len(rows) > limit
+    await load_details(items)
+    next_cursor = _encode_cursor(items[-1]) if more and items else None
+    return Page(items, next_cursor)
+
+
+def _date_param(check: Checker, params: Mapping[str, str], name: str):
+    if name not in params:
+        return None
+    value = parse_date(params[name])
+    if value is None:
+        check.fail(name, "must be an ISO date, e.g. 2021-04-14")
+    return value
+
+
+def _list_param(check: Checker, params: Mapping[str, str], name: str,
+                choices: tuple[str, ...]) -> list[str]:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return []
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    bad = [v for v in values if v not in choices]
+    if bad:
+        check.fail(name, f"must be among {', '.join(choices)} (comma-separated)")
+        return []
+    return values
+
+
+def _encode_cursor(event: Event) -> str:
+    raw = json.dumps([event.sort_at.astimezone(UTC).isoformat(), event.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, last_id = json.loads(raw)
+        when = datetime.fromisoformat(stamp)
+        if not isinstance(last_id, int) or when.tzinfo is None:
+            return None
+        return when, last_id
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+# ---- events: writing ----------------------------------------------------------------------
+
+# Changes to these raise the event's revision (the calendar SEQUENCE).
+SCHEDULE_FIELDS = ("status", "date_tbd", "timezone", "venue_name", "venue_address")
+
+
+async def create_event(data: Any, *, actor: Actor, default_timezone: str,
+                       now: datetime) -> Event:
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    values, sessions, partners = await _parse_event(check, data, partial=False,
+                                                    default_timezone=default_timezone)
+    check.done()
+    if partners is None:
+        partners = []
+    if not actor.is_admin:
+        own = actor.organization_id
+        organizers = [org for org, role in partners if role == "organizer"]
+        if not organizers and own is not None:
+            partners.insert(0, (await Organization.get(id=own), "organizer"))
+        elif not organizers or organizers[0].id != own:
+            raise Forbidden("An organizer key may only create events its organization "
+                            "organizes (first organizer partner).")
+    _check_shape(check, values, sessions or [])
+    check.done()
+    try:
+        async with in_transaction():
+            event = Event(**values, updated_at=now, sort_at=FAR_FUTURE)
+            event.owner = _owner(partners)
+            _derive(event, sessions or [])
+            await event.save()
+            await _replace_sessions(event, sessions or [])
+            await _replace_partners(event, partners)
+    except IntegrityError:
+        raise Conflict(f"An event with slug {values['slug']!r} exists already.",
+                       field="slug") from None
+    return await get_event(event.slug, include_drafts=True)
+
+
+async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> Event:
+    event = await get_event(slug, include_drafts=True)
+    actor.require_manage(event)
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    values, sessions, partners = await _parse_event(
+        check, data, partial=True, default_timezone=event.timezone, event=event)
+    check.done()
+
+    before = _schedule_of(event, event.session_list)  # type: ignore[attr-defined]
+    for name, value in values.items():
+        setattr(event, name, value)
+    final_sessions = sessions if sessions is not None else [
+        _session_values(s) for s in event.session_list]  # type: ignore[attr-defined]
+    _check_shape(check, values | _current(event), final_sessions)
+    check.done()
+    if partners is not None and not actor.is_admin:
+        owner = _owner(partners)
+        if owner is None or owner.id != actor.organization_id:
+            raise Forbidden("An organizer key must keep its organization as the first organizer.")
+
+    if "slug" in values and values["slug"] != slug and await Event.filter(
+            slug=values["slug"]).exists():
+        raise Conflict(f"An event with slug {values['slug']!r} exists already.", field="slug")
+    _derive(event, final_sessions)
+    if _schedule_of(event, final_sessions) != before:
+        event.revision += 1
+    event.updated_at = now
+    if partners is not None:
+        event.owner = _owner(partners)
+    try:
+        async with in_transaction():
+            await event.save()
+            if sessions is not None:
+                await _replace_sessions(event, sessions)
+            if partners is not None:
+                await _replace_partners(event, partners)
+    except IntegrityError:
+        raise Conflict("The change conflicts with existing data (duplicate slug?).",
+                       field="slug") from None
+    return await get_event(event.slug, include_drafts=True)
+
+
+async def _parse_event(check: Checker, data: dict, *, partial: bool, default_timezone: str,
+                       event: Event | None = None):
+    values: dict[str, Any] = {}
+    required = not partial
+
+    def put(name: str, value: Any) -> None:
+        if value is not None and value is not MISSING:
+            values[name] = value
+
+    put("slug", check.slug(data, required=required))
+    for field, size in (("title", 300), ("summary", 5000), ("description", 50000)):
+        pair = check.bilingual(data, field, max_length=size, required=field == "title" and required)
+        if pair is not None:
+            values[f"{field}_ja"], values[f"{field}_en"] = pair
+    put("status", check.choice(data, "status", EVENT_STATUSES))
+    put("date_tbd", check.boolean(data, "date_tbd"))
+    put("timezone", check.timezone(data))
+    if not partial and "timezone" not in values:
+        values["timezone"] = default_timezone
+    tz = ZoneInfo(values.get("timezone") or (event.timezone if event else default_timezone))
+
+    if "venue" in data:
+        venue = data["venue"]
+        if venue is None:
+            values["venue_name"], values["venue_address"] = "", ""
+        elif not isinstance(venue, dict):
+            check.fail("venue", 'must be an object {"name", "address"} or null')
+        else:
+            values["venue_name"] = check.text(venue, "name", max_length=300, path="venue.") or ""
+            values["venue_address"] = check.text(venue, "address", max_length=500,
+                                                 path="venue.") or ""
+    if "stream_url" in data:
+        values["stream_url"] = check.url(data, "stream_url") or ""
+    if "capacity" in data:
+        capacity = data["capacity"]
+        if capacity is None:
+            values["venue_capacity"] = values["online_capacity"] = None
+        elif not isinstance(capacity, dict) or set(capacity) - {"venue", "online"}:
+            check.fail("capacity", 'must be an object {"venue": int|null, "online": int|null}')
+        else:
+            for mode in ("venue", "online"):
+                value = check.count(capacity, mode, path="capacity.")
+                if value is not MISSING:
+                    values[f"{mode}_capacity"] = value
+    for field in ("registration_opens_at", "registration_closes_at"):
+        if field in data:
+            value = check.datetime(data, field, tz)
+            if value is not MISSING:
+                values[field] = value
+
+    series_slug = check.text(data, "series", max_length=100) if "series" in data else MISSING
+    if series_slug is not MISSING:
+        if not series_slug:
+            values["series"] = None
+        elif (series := await Series.get_or_none(slug=series_slug)) is None:
+            check.fail("series", f"unknown series {series_slug!r}")
+        else:
+            values["series"] = series
+
+    sessions = _parse_sessions(check, data["sessions"], tz) if "sessions" in data else None
+    partners = await _parse_partners(check, data["partners"]) if "partners" in data else None
+
+    known = {"slug", "title", "summary", "description", "series", "status", "date_tbd",
+             "timezone", "venue", "stream_url", "capacity", "registration_opens_at",
+             "registration_closes_at", "sessions", "partners"}
+    for extra in sorted(set(data) - known):
+        check.fail(str(extra)[:100], "is not a field of an event")
+    return values, sessions, partners
+
+
+def _parse_sessions(check: Checker, raw: Any, tz: ZoneInfo) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        check.fail("sessions", "must be a list")
+        return []
+    if len(raw) > MAX_SESSIONS:
+        check.fail("sessions", f"at most {MAX_SESSIONS} sessions")
+        return []
+    sessions = []
+    for i, item in enumerate(raw):
+        path = f"sessions[{i}]."
+        if not isinstance(item, dict):
+            check.fail(f"sessions[{i}]", "must be an object")
+            continue
+        title = check.bilingual(item, "title", max_length=300, path=path) or ("", "")
+        starts = check.datetime(item, "starts_at", tz, required=True, path=path)
+        ends = check.datetime(item, "ends_at", tz, required=True, path=path)
+        fmt = check.choice(item, "format", SESSION_FORMATS, required=True, path=path)
+        venue_name = venue_address = ""
+        venue = item.get("venue")
+        if isinstance(venue, dict):
+            venue_name = check.text(venue, "name", max_length=300, path=path + "venue.") or ""
+            venue_address = check.text(venue, "address", max_length=500,
+                                       path=path + "venue.") or ""
+        elif venue is not None:
+            check.fail(path + "venue", 'must be an object {"name", "address"} or null')
+        session_id = item.get("id")
+        if session_id is not None and (isinstance(session_id, bool)
+                                       or not isinstance(session_id, int)):
+            check.fail(path + "id", "must be the id of one of this event's sessions")
+            session_id = None
+        for extra in sorted(set(item) - {"id", "title", "starts_at", "ends_at", "format",
+                                         "venue"}):
+            check.fail(path + str(extra)[:100], "is not a field of a session")
+        if isinstance(starts, datetime) and isinstance(ends, datetime) and ends <= starts:
+            check.fail(path + "ends_at", "must be after starts_at")
+        sessions.append({
+            "id": session_id, "position": i, "title_ja": title[0], "title_en": title[1],
+            "starts_at": starts, "ends_at": ends, "format": fmt,
+            "venue_name": venue_name, "venue_address": venue_address,
+        })
+    return sessions
+
+
+async def _parse_partners(check: Checker, raw: Any) -> list[tuple[Organization, str]]:
+    if not isinstance(raw, list):
+        check.fail("partners", "must be a list")
+        return []
+    if len(raw) > MAX_PARTNERS:
+        check.fail("partners", f"at most {MAX_PARTNERS} partners")
+        return []
+    wanted: list[tuple[str, str, int]] = []
+    for i, item in enumerate(raw):
+        path = f"partners[{i}]."
+        if not isinstance(item, dict):
+            check.fail(f"partners[{i}]", "must be an object {\"org\", \"role\"}")
+            continue
+        slug = check.text(item, "org", max_length=100, required=True, path=path)
+        role = check.choice(item, "role", PARTNER_ROLES, required=True, path=path)
+        if slug and role:
+            if any(s == slug and r == role for s, r, _ in wanted):
+                check.fail(f"partners[{i}]", f"{slug} is listed twice as {role}")
+            wanted.append((slug, role, i))
+    orgs = {o.slug: o for o in await Organization.filter(slug__in=[s for s, _, _ in wanted])}
+    partners = []
+    for slug, role, i in wanted:
+        if slug not in orgs:
+            check.fail(f"partners[{i}].org", f"unknown organization {slug!r}")
+        else:
+            partners.append((orgs[slug], role))
+    return partners
+
+
+def _check_shape(check: Checker, values: dict[str, Any], sessions: list[dict]) -> None:
+    """Rules across fields, checked on the final state of the event."""
+    opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
+    if isinstance(opens, datetime) and isinstance(closes, datetime) and closes <= opens:
+        check.fail("registration_closes_at", "must be after registration_opens_at")
+    if values.get("date_tbd") and sessions:
+        check.fail("sessions", "an event whose date is to be announced has no sessions yet")
+    if not values.get("date_tbd") and not sessions and values.get("status", "scheduled") not in (
+            "draft", "postponed", "cancelled"):
+        check.fail("sessions", "needs at least one session, or date_tbd: true")
+
+
+def _current(event: Event) -> dict[str, Any]:
+    return {
+        "date_tbd": event.date_tbd, "status": event.status,
+        "registration_opens_at": event.registration_opens_at,
+        "registration_closes_at": event.registration_closes_at,
+    }
+
+
+def _session_values(s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id, "position": s.position, "title_ja": s.title_ja, "title_en": s.title_en,
+        "starts_at": s.starts_at, "ends_at": s.ends_at, "format": s.format,
+        "venue_name": s.venue_name, "venue_address": s.venue_address,
+    }
+
+
+def _schedule_of(event: Event, sessions: list) -> tuple:
+    def norm(s: Any) -> tuple:
+        s = s if isinstance(s, dict) else _session_values(s)
+        return (s["starts_at"], s["ends_at"], s["format"], s["venue_name"], s["venue_address"])
+
+    return (tuple(getattr(event, f) for f in SCHEDULE_FIELDS),
+            sorted(norm(s) for s in sessions))
+
+
+def _owner(partners: list[tuple[Organization, str]]) -> Organization | None:
+    return next((org for org, role in partners if role == "organizer"), None)
+
+
+def _derive(event: Event, sessions: list[dict[str, Any]]) -> None:
+    """An event's dates and format come from its sessions."""
+    formats = sorted({s["format"] for s in sessions})
+    if sessions and not event.date_tbd:
+        event.starts_at = min(s["starts_at"] for s in sessions)
+        event.ends_at = max(s["ends_at"] for s in sessions)
+        event.sort_at = event.starts_at
+    else:
+        event.starts_at = event.ends_at = None
+        event.sort_at = FAR_FUTURE
+    event.formats = "," + ",".join(formats) + "," if formats else ""
+    if not formats:
+        event.format = None
+    elif len(formats) == 1:
+        event.format = formats[0]
+    else:
+        event.format = "hybrid"
+
+
+async def _replace_sessions(event: Event, sessions: list[dict[str, Any]]) -> None:
+    """Keep sessions that carry their id (calendar UIDs hang on it); replace the rest."""
+    existing = {s.id: s for s in await Session.filter(event_id=event.id)}
+    kept: set[int] = set()
+    for values in sessions:
+        values = dict(values)
+        session_id = values.pop("id", None)
+        if session_id in existing and session_id not in kept:
+            session = existing[session_id]
+            for name, value in values.items():
+                setattr(session, name, value)
+            await session.save()
+            kept.add(session_id)
+        else:
+            await Session.create(event_id=event.id, **values)
+    stale = [i for i in existing if i not in kept]
+    if stale:
+        await Session.filter(id__in=stale).delete()
+
+
+async def _replace_partners(event: Event, partners: list[tuple[Organization, str]]) -> None:
+    await EventPartner.filter(event_id=event.id).delete()
+    for i, (org, role) in enumerate(partners):
+        await EventPartner.create(event_id=event.id, organization=org, role=role, position=i)
+
+
+def attendance_modes(event: Event) -> list[str]:
+    """Which ways to attend the event's sessions offer: venue, online or both."""
+    formats = {f for f in event.formats.strip(",").split(",") if f}
+    modes = []
+    if formats & {"in_person", "hybrid"}:
+        modes.append("venue")
+    if formats & {"hybrid", "online"}:
+        modes.append("online")
+    return modes
+
+
+def is_public(event: Event) -> bool:
+    return event.status != "draft"
+
+
+
+@dataclass
+class Overview:
+    upcoming: list[Event]
+    undated: list[Event]
+    past: list[Event]
+
+
+async def overview(now: datetime, *, past_limit: int = 30) -> Overview:
+    """What the front page shows: coming events, undated ones, then the recent past."""
+    public = Event.exclude(status="draft")
+    upcoming = await public.filter(date_tbd=False, ends_at__gte=now).order_by(
+        "starts_at", "id").prefetch_related("series")
+    undated = await public.filter(Q(date_tbd=True) | Q(starts_at=None)).order_by(
+        "id").prefetch_related("series")
+    past = await public.filter(date_tbd=False, ends_at__lt=now).order_by(
+        "-starts_at", "-id").limit(past_limit).prefetch_related("series")
+    await load_details(upcoming + undated + past)
+    return Overview(upcoming, undated, past)

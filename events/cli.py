@@ -1,0 +1,164 @@
+"""The `kaigi` command: serve, migrate, demo, keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from events import db
+from events.config import Settings, SettingsError
+from events.errors import DomainError, Invalid
+from events.models import KEY_ROLES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kaigi",
+        description="kaigi: an async event and symposium manager. Settings come from "
+                    "KAIGI_* environment variables (see the README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000),
+                       help="port (default $PORT or 8000)")
+        p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    serve = commands.add_parser(
+        "serve", help="run the web server",
+        description="Run kaigi under uvicorn. On SQLite, pending migrations are applied first.")
+    add_server_options(serve)
+
+    commands.add_parser("migrate", help="apply database migrations",
+                        description="Apply pending migrations to KAIGI_DATABASE_URL.")
+
+    demo = commands.add_parser(
+        "demo", help="serve with demo data (dev mode, SQLite by default)",
+        description="Turn on dev mode, migrate, load the demo events, print the URLs and "
+                    "an admin API key, then serve.")
+    add_server_options(demo)
+    demo.add_argument("--no-serve", action="store_true",
+                      help="load the demo data and print the key, but do not serve")
+
+    keys = commands.add_parser("keys", help="manage API keys",
+                               description="Create, list and revoke API keys.")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = key_commands.add_parser(
+        "create", help="create a key and print it once, on the last line",
+        description="Create an API key. Only its hash is stored: the key is printed once.")
+    create.add_argument("--role", required=True, choices=KEY_ROLES)
+    create.add_argument("--name", required=True, help="who or what the key is for")
+    create.add_argument("--org", help="organization slug (organizer and partner keys)")
+    create.add_argument("--event", help="event slug (checkin keys)")
+    key_commands.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+
+    commands.add_parser("makemigrations", help="(developers) write a migration for model "
+                        "changes into events/migrations")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(dev=True if args.command == "demo" else None)
+    except SettingsError as exc:
+        sys.exit(str(exc))
+    try:
+        if args.command == "serve":
+            if settings.is_sqlite:
+                report_migrations(asyncio.run(db.migrate(settings)))
+            serve(settings, args)
+        elif args.command == "migrate":
+            report_migrations(asyncio.run(db.migrate(settings)))
+        elif args.command == "demo":
+            report_migrations(asyncio.run(db.migrate(settings)))
+            asyncio.run(load_demo(settings, args))
+            if not args.no_serve:
+                serve(settings, args)
+        elif args.command == "keys":
+            asyncio.run(keys_command(settings, args))
+        elif args.command == "makemigrations":
+            asyncio.run(make_migrations(settings))
+    except Invalid as exc:
+        sys.exit("; ".join(f"--{e.field}: {e.message}" for e in exc.errors))
+    except DomainError as exc:
+        sys.exit(exc.message)
+
+
+def report_migrations(applied: list[str]) -> None:
+    for name in applied:
+        print(f"applied migration {name}")
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    # Worker processes build their own Settings from the same environment.
+    if settings.dev:
+        os.environ["KAIGI_DEV"] = "1"
+    uvicorn.run("api.asgi:create", factory=True, host=args.host, port=args.port,
+                workers=args.workers, proxy_headers=True, log_level="info")
+
+
+async def load_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from events import access, demo
+
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
+    async with db.connected(settings):
+        added = await demo.load(today, now, settings.default_timezone)
+        _, raw = await access.create_key("demo admin", "admin")
+    base = settings.base_url
+    print(f"demo data: {added} events added")
+    print(f"  pages:   {base}/   ({base}/?lang=en)")
+    print(f"  API:     {base}/api/v1/events")
+    print(f"  OpenAPI: {base}/api/openapi.json")
+    print(f"  admin API key (shown once): {raw}")
+
+
+async def keys_command(settings: Settings, args: argparse.Namespace) -> None:
+    from events import access
+    from events.models import ApiKey
+
+    async with db.connected(settings):
+        if args.keys_command == "create":
+            key, raw = await access.create_key(args.name, args.role, org_slug=args.org,
+                                               event_slug=args.event)
+            print(f"created key {key.id} ({key.role}) for {key.name!r}; store it now, "
+                  "it is not shown again:")
+            print(raw)
+        elif args.keys_command == "list":
+            for key in await ApiKey.all().order_by("id").prefetch_related(
+                    "organization", "event"):
+                scope = (key.organization.slug if key.organization else
+                         key.event.slug if key.event else "-")
+                state = "revoked" if key.revoked_at else "active"
+                used = key.last_used_at.isoformat() if key.last_used_at else "never"
+                print(f"{key.id}\t{key.role}\t{scope}\t{key.prefix}…\t{state}\t"
+                      f"last used {used}\t{key.name}")
+        elif args.keys_command == "revoke":
+            await access.revoke_key(args.id, datetime.now(UTC))
+            print(f"revoked key {args.id}")
+
+
+async def make_migrations(settings: Settings) -> None:
+    import json
+    import tempfile
+
+    from tortoise.cli.cli import CLIContext, makemigrations
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(db.tortoise_config(settings), f)
+        f.flush()
+        await makemigrations(CLIContext(config=None, config_file=f.name), (), False, None)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Tortoise configuration, start-up and migrations, shared by web, CLI and tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from events.config import Settings
+
+APP = "kaigi"
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection_config(settings.database_url)},
+        "apps": {
+            APP: {
+                "models": ["events.models"],
+                "migrations": "events.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def connection_config(url: str) -> dict[str, Any] | str:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite://"):]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "synchronous": "NORMAL",
+                # Several worker processes share the file: wait for the write lock.
+                "busy_timeout": 10000,
+            },
+        }
+    # postgres://, postgresql:// and asyncpg:// all mean asyncpg.
+    return urlunsplit(("asyncpg",) + tuple(parts)[1:])
+
+
+@asynccontextmanager
+async def connected(settings: Settings) -> AsyncIterator[None]:
+    """Open the ORM for the life of a process (web, CLI or test)."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> list[str]:
+    """Apply pending migrations; returns the names applied."""
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    await run_migrations(config=tortoise_config(settings), progress=progress)
+    await Tortoise.close_connections()
+    return applied
+
+
+async def ping() -> None:
+    await get_connection("default").execute_query("SELECT 1")
+
+
+def dialect() -> str:
+    return get_connection("default").capabilities.dialect

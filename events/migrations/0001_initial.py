@@ -1,0 +1,116 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Organization',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('slug', fields.CharField(unique=True, max_length=100)),
+                ('name_ja', fields.CharField(max_length=300)),
+                ('name_en', fields.CharField(max_length=300)),
+                ('url', fields.CharField(default='', max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'organization', 'app': 'kaigi', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Series',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('slug', fields.CharField(unique=True, max_length=100)),
+                ('name_ja', fields.CharField(max_length=300)),
+                ('name_en', fields.CharField(max_length=300)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'series', 'app': 'kaigi', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Event',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('slug', fields.CharField(unique=True, max_length=100)),
+                ('title_ja', fields.CharField(max_length=300)),
+                ('title_en', fields.CharField(max_length=300)),
+                ('summary_ja', fields.TextField(default='', unique=False)),
+                ('summary_en', fields.TextField(default='', unique=False)),
+                ('description_ja', fields.TextField(default='', unique=False)),
+                ('description_en', fields.TextField(default='', unique=False)),
+                ('series', fields.ForeignKeyField('kaigi.Series', source_field='series_id', null=True, db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.SET_NULL)),
+                ('owner', fields.ForeignKeyField('kaigi.Organization', source_field='owner_id', null=True, db_constraint=True, to_field='id', related_name='owned_events', on_delete=OnDelete.SET_NULL)),
+                ('status', fields.CharField(default='scheduled', db_index=True, max_length=16)),
+                ('date_tbd', fields.BooleanField(default=False)),
+                ('timezone', fields.CharField(default='Asia/Tokyo', max_length=64)),
+                ('venue_name', fields.CharField(default='', max_length=300)),
+                ('venue_address', fields.CharField(default='', max_length=500)),
+                ('stream_url', fields.CharField(default='', max_length=1000)),
+                ('venue_capacity', fields.IntField(null=True)),
+                ('online_capacity', fields.IntField(null=True)),
+                ('registration_opens_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('registration_closes_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revision', fields.IntField(default=0)),
+                ('starts_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('ends_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('sort_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('format', fields.CharField(null=True, max_length=16)),
+                ('formats', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'event', 'app': 'kaigi', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiKey',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('role', fields.CharField(max_length=16)),
+                ('organization', fields.ForeignKeyField('kaigi.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='api_keys', on_delete=OnDelete.CASCADE)),
+                ('event', fields.ForeignKeyField('kaigi.Event', source_field='event_id', null=True, db_constraint=True, to_field='id', related_name='api_keys', on_delete=OnDelete.CASCADE)),
+                ('key_hash', fields.CharField(unique=True, max_length=64)),
+                ('prefix', fields.CharField(max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_key', 'app': 'kaigi', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='EventPartner',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('event', fields.ForeignKeyField('kaigi.Event', source_field='event_id', db_constraint=True, to_field='id', related_name='partners', on_delete=OnDelete.CASCADE)),
+                ('organization', fields.ForeignKeyField('kaigi.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='partnerships', on_delete=OnDelete.CASCADE)),
+                ('role', fields.CharField(max_length=16)),
+                ('position', fields.IntField(default=0)),
+            ],
+            options={'table': 'event_partner', 'app': 'kaigi', 'unique_together': (('event', 'organization', 'role'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Session',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('event', fields.ForeignKeyField('kaigi.Event', source_field='event_id', db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.CASCADE)),
+                ('position', fields.IntField(default=0)),
+                ('title_ja', fields.CharField(default='', max_length=300)),
+                ('title_en', fields.CharField(default='', max_length=300)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('format', fields.CharField(max_length=16)),
+                ('venue_name', fields.CharField(default='', max_length=300)),
+                ('venue_address', fields.CharField(default='', max_length=500)),
+            ],
+            options={'table': 'session', 'app': 'kaigi', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,132 @@
+"""The data model. Times are stored as aware UTC and shown in the event's time zone."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+EVENT_STATUSES = ("draft", "tentative", "scheduled", "postponed", "cancelled")
+SESSION_FORMATS = ("in_person", "hybrid", "online")
+PARTNER_ROLES = ("organizer", "co_host", "supporter", "sponsor", "cooperator")
+KEY_ROLES = ("admin", "organizer", "checkin", "partner")
+
+
+class Organization(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=100, unique=True)
+    name_ja = fields.CharField(max_length=300)
+    name_en = fields.CharField(max_length=300)
+    url = fields.CharField(max_length=500, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organization"
+
+
+class Series(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=100, unique=True)
+    name_ja = fields.CharField(max_length=300)
+    name_en = fields.CharField(max_length=300)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "series"
+
+
+class Event(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=100, unique=True)
+    title_ja = fields.CharField(max_length=300)
+    title_en = fields.CharField(max_length=300)
+    summary_ja = fields.TextField(default="")
+    summary_en = fields.TextField(default="")
+    description_ja = fields.TextField(default="")
+    description_en = fields.TextField(default="")
+    series: fields.ForeignKeyNullableRelation[Series] = fields.ForeignKeyField(
+        "kaigi.Series", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    owner: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="owned_events", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharField(max_length=16, default="scheduled", db_index=True)
+    date_tbd = fields.BooleanField(default=False)
+    timezone = fields.CharField(max_length=64, default="Asia/Tokyo")
+    venue_name = fields.CharField(max_length=300, default="")
+    venue_address = fields.CharField(max_length=500, default="")
+    stream_url = fields.CharField(max_length=1000, default="")
+    venue_capacity = fields.IntField(null=True)
+    online_capacity = fields.IntField(null=True)
+    registration_opens_at = fields.DatetimeField(null=True)
+    registration_closes_at = fields.DatetimeField(null=True)
+    # Raised on every change to time, place or status: calendar SEQUENCE.
+    revision = fields.IntField(default=0)
+    # Derived from the sessions, stored so lists can filter and page on them.
+    starts_at = fields.DatetimeField(null=True)
+    ends_at = fields.DatetimeField(null=True)
+    sort_at = fields.DatetimeField(db_index=True)
+    format = fields.CharField(max_length=16, null=True)
+    formats = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField()
+
+    sessions: fields.ReverseRelation[Session]
+    partners: fields.ReverseRelation[EventPartner]
+
+    class Meta:
+        table = "event"
+
+
+class Session(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="sessions", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+    title_ja = fields.CharField(max_length=300, default="")
+    title_en = fields.CharField(max_length=300, default="")
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    format = fields.CharField(max_length=16)
+    venue_name = fields.CharField(max_length=300, default="")
+    venue_address = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "session"
+
+
+class EventPartner(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="partners", on_delete=fields.CASCADE
+    )
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="partnerships", on_delete=fields.CASCADE
+    )
+    role = fields.CharField(max_length=16)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "event_partner"
+        unique_together = (("event", "organization", "role"),)
+
+
+class ApiKey(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    role = fields.CharField(max_length=16)
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="api_keys", null=True, on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="api_keys", null=True, on_delete=fields.CASCADE
+    )
+    # SHA-256 of the key: keys are 256-bit random, so a fast hash is enough.
+    key_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"

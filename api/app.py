@@ -17,7 +17,8 @@ from api import errors, openapi, pages
 from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
-from events import db
+from api.v1 import registrations as v1_registrations
+from events import db, tickets
 from events.config import Settings
 from events.errors import DomainError
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
-        Mount("/api/v1", routes=v1_catalogue.routes),
+        Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *pages.routes,
     ]
@@ -60,5 +61,6 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         },
     )
     app.state.settings = settings
+    app.state.ticket_key = tickets.private_key(settings.secret_key, settings.ticket_key)
     app.state.templates = pages.make_templates(settings)
     return app

@@ -9,16 +9,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from events.errors import DomainError, Invalid
+from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 
 log = logging.getLogger("kaigi")
 
+KIND_STATUS = ((NotFound, 404), (Conflict, 409), (Forbidden, 403), (Unauthenticated, 401),
+               (Invalid, 422))
+# Refusals by the rules: a state conflict (409) unless listed here.
 STATUS_BY_CODE = {
     "not_found": 404,
     "conflict": 409,
     "forbidden": 403,
     "unauthenticated": 401,
     "invalid": 422,
+    "attendance_not_offered": 422,
 }
 TITLES = {
     400: "Bad request",
@@ -32,6 +36,9 @@ TITLES = {
     422: "Invalid input",
     500: "Internal server error",
 }
+
+
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "errors"}
 
 
 class ProblemResponse(JSONResponse):
@@ -56,7 +63,10 @@ def problem(status: int, detail: str, *, code: str | None = None,
 
 
 def status_for(exc: DomainError) -> int:
-    return STATUS_BY_CODE.get(exc.code, 409 if isinstance(exc, DomainError) else 400)
+    for kind, status in KIND_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return STATUS_BY_CODE.get(exc.code, 409)
 
 
 def wants_html(request: Request) -> bool:
@@ -71,7 +81,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     if wants_html(request):
         return await error_page(request, status, exc.message)
     errors = [e.as_dict() for e in exc.errors] if isinstance(exc, Invalid) else None
-    extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | None)}
+    extra = {k: v for k, v in exc.extra.items()
+             if isinstance(v, str | int | float | None) and k not in PROBLEM_FIELDS}
     return problem(status, exc.message, code=exc.code, errors=errors, headers=headers, **extra)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.catalogue import attendance_modes
-from events.models import Event, EventPartner, Organization, Series, Session
+from events.models import Event, EventPartner, Organization, Registration, Series, Session
 
 
 def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
@@ -81,6 +81,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "registration_opens_at": iso(e.registration_opens_at, tz),
         "registration_closes_at": iso(e.registration_closes_at, tz),
         "revision": e.revision,
+        "registrations": seats(e),
         "sessions": [session(s, e) for s in e.session_list],  # type: ignore[attr-defined]
         "partners": [partner(p) for p in e.partner_list],  # type: ignore[attr-defined]
         "owner": e.owner.slug if e.owner else None,
@@ -90,4 +91,51 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
     }
     if private:
         body["stream_url"] = e.stream_url or None
+    return body
+
+
+def seats(e: Event) -> dict[str, Any]:
+    """Counts per attendance mode, for the event's answer."""
+    out = {}
+    for mode in ("venue", "online"):
+        capacity = getattr(e, f"{mode}_capacity")
+        confirmed = getattr(e, f"{mode}_confirmed")
+        out[mode] = {
+            "capacity": capacity,
+            "confirmed": confirmed,
+            "waitlisted": getattr(e, f"{mode}_waitlisted"),
+            "left": None if capacity is None else max(capacity - confirmed, 0),
+        }
+    return out
+
+
+def ticket_links(r: Registration, base_url: str, code: str) -> dict[str, Any]:
+    page = f"{base_url}/tickets/{r.token}"
+    return {"code": code, "url": page, "qr_png": f"{page}/qr.png", "qr_svg": f"{page}/qr.svg",
+            "ics": f"{page}.ics"}
+
+
+def registration(r: Registration, base_url: str, code: str, position: int | None,
+                 *, personal: bool = False) -> dict[str, Any]:
+    """The attendee's answer; `personal` adds what only they and organizers see."""
+    body: dict[str, Any] = {
+        "id": r.id,
+        "event": r.event.slug,
+        "status": r.status,
+        "attendance": r.attendance,
+        "waitlist_position": position,
+        "ticket": ticket_links(r, base_url, code),
+        "manage_url": f"{base_url}/tickets/{r.token}",
+        "token": r.token,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
+    if personal:
+        body.update({
+            "name": r.name, "name_kana": r.name_kana, "email": r.email,
+            "affiliation": r.affiliation, "membership": r.membership, "locale": r.locale,
+            "checked_in": r.checked_in_at is not None,
+            "checked_in_at": iso(r.checked_in_at),
+            "cancelled_at": iso(r.cancelled_at),
+        })
     return body

@@ -239,6 +239,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 # Changes to these raise the event's revision (the calendar SEQUENCE).
 SCHEDULE_FIELDS = ("status", "date_tbd", "timezone", "venue_name", "venue_address")
+SEAT_COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_waitlisted",
+                 "queue_seq")
 
 
 async def create_event(data: Any, *, actor: Actor, default_timezone: str,
@@ -309,8 +311,14 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
     if partners is not None:
         event.owner = _owner(partners)
     try:
-        async with in_transaction():
-            await event.save()
+        async with in_transaction() as conn:
+            # Never write the seat counters from this (possibly stale) copy of the row.
+            await event.save(using_db=conn, update_fields=[
+                f for f in event._meta.db_fields if f not in SEAT_COUNTERS and f != "id"])
+            if {"venue_capacity", "online_capacity"} & values.keys():
+                from events.registration import promote_after_capacity_change
+
+                await promote_after_capacity_change(event.id, now, conn)
             if sessions is not None:
                 await _replace_sessions(event, sessions)
             if partners is not None:

@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env(dev=True if args.command == "demo" else None)
+        settings = Settings.from_env(
+            dev=True if args.command in ("demo", "makemigrations") else None)
     except SettingsError as exc:
         sys.exit(str(exc))
     try:

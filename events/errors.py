@@ -15,12 +15,16 @@ class FieldError:
 
 
 class DomainError(Exception):
+    """`code` is stable for clients; `extra` adds facts to the problem body."""
+
     code = "error"
 
-    def __init__(self, message: str, **extra: object):
+    def __init__(self, message: str, *, code: str | None = None, **extra: object):
         super().__init__(message)
         self.message = message
         self.extra = extra
+        if code:
+            self.code = code
 
 
 class NotFound(DomainError):
@@ -53,5 +57,4 @@ class Refused(DomainError):
     """A valid request the rules refuse (registration closed, mode not offered...)."""
 
     def __init__(self, code: str, message: str, **extra: object):
-        super().__init__(message, **extra)
-        self.code = code
+        super().__init__(message, code=code, **extra)

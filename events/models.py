@@ -9,6 +9,8 @@ EVENT_STATUSES = ("draft", "tentative", "scheduled", "postponed", "cancelled")
 SESSION_FORMATS = ("in_person", "hybrid", "online")
 PARTNER_ROLES = ("organizer", "co_host", "supporter", "sponsor", "cooperator")
 KEY_ROLES = ("admin", "organizer", "checkin", "partner")
+ATTENDANCE_MODES = ("venue", "online")
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
 
 
 class Organization(Model):
@@ -67,6 +69,13 @@ class Event(Model):
     sort_at = fields.DatetimeField(db_index=True)
     format = fields.CharField(max_length=16, null=True)
     formats = fields.CharField(max_length=64, default="")
+    # Seat counters, changed only by conditional UPDATEs (events.registration): the
+    # database, not the process, decides who gets the last seat.
+    venue_confirmed = fields.IntField(default=0)
+    venue_waitlisted = fields.IntField(default=0)
+    online_confirmed = fields.IntField(default=0)
+    online_waitlisted = fields.IntField(default=0)
+    queue_seq = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField()
 
@@ -109,6 +118,57 @@ class EventPartner(Model):
     class Meta:
         table = "event_partner"
         unique_together = (("event", "organization", "role"),)
+
+
+class Registration(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="registrations", on_delete=fields.CASCADE
+    )
+    # The attendee's secret for their ticket page and the self-service API (192 bits).
+    token = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    name_kana = fields.CharField(max_length=200, default="")
+    email = fields.CharField(max_length=254)
+    email_normalized = fields.CharField(max_length=254)
+    affiliation = fields.CharField(max_length=300, default="")
+    membership = fields.CharField(max_length=100, default="none")
+    attendance = fields.CharField(max_length=8)
+    locale = fields.CharField(max_length=2, default="ja")
+    status = fields.CharField(max_length=16, db_index=True)
+    # Order in the waiting list of its mode: taken from the event's queue_seq counter.
+    queue_seq = fields.IntField(default=0)
+    consent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    cancelled_at = fields.DatetimeField(null=True)
+    checked_in_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "registration"
+        unique_together = (("event", "email_normalized"),)
+        indexes = (("event_id", "attendance", "status", "queue_seq"),)
+
+
+class Notification(Model):
+    """A message owed to an attendee, written in the transaction that causes it.
+
+    The unique key makes a retried change queue nothing twice; the mail worker
+    delivers these (delivered_at stays null until then).
+    """
+
+    id = fields.IntField(primary_key=True)
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "kaigi.Registration", related_name="notifications", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=32)
+    revision = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    delivered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notification"
+        unique_together = (("registration", "purpose", "revision"),)
 
 
 class ApiKey(Model):

@@ -1,0 +1,147 @@
+"""JSON endpoints for registrations, the attendee's self-service and organizer lists."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api import representations as rep
+from api.requests import actor, json_body, now, settings
+from events import registration as reg
+from events import tickets
+from events.catalogue import get_event
+from events.errors import FieldError, Invalid, NotFound
+from events.models import Registration
+
+
+def ticket_code(request: Request, r: Registration) -> str:
+    return tickets.sign(request.app.state.ticket_key, r.event_id, r.id)  # type: ignore[attr-defined]
+
+
+def answer(request: Request, r: Registration, position: int | None, status: int = 200,
+           *, personal: bool = True) -> JSONResponse:
+    body = rep.registration(r, settings(request).base_url, ticket_code(request, r), position,
+                            personal=personal)
+    return JSONResponse(body, status_code=status)
+
+
+async def register(request: Request) -> JSONResponse:
+    result = await reg.register(request.path_params["slug"], await json_body(request),
+                                now=now())
+    await result.registration.fetch_related("event")
+    response = answer(request, result.registration, result.position, 201, personal=False)
+    response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
+                                   f"{result.registration.id}"
+    return response
+
+
+def _id(request: Request) -> int:
+    try:
+        return int(request.path_params["id"])
+    except ValueError:
+        raise NotFound("No such registration.") from None
+
+
+async def _mine(request: Request) -> Registration:
+    token = request.query_params.get("token", "")
+    if not token:
+        raise Invalid([FieldError("token", "is required: the token from your ticket link")])
+    return await reg.by_token(_id(request), token)
+
+
+async def get_registration(request: Request) -> JSONResponse:
+    r = await _mine(request)
+    return answer(request, r, await reg.waitlist_position(r))
+
+
+async def cancel_registration(request: Request) -> JSONResponse:
+    r = await reg.cancel(await _mine(request), now=now())
+    return answer(request, r, None)
+
+
+async def change_attendance(request: Request) -> JSONResponse:
+    r = await _mine(request)
+    result = await reg.switch_attendance(r, await json_body(request), now=now())
+    return answer(request, result.registration, result.position)
+
+
+async def _managed_event(request: Request):
+    who = await actor(request)
+    who.require_key()
+    event = await get_event(request.path_params["slug"], include_drafts=True)
+    who.require_manage(event)
+    return event
+
+
+async def list_registrations(request: Request) -> JSONResponse:
+    event = await _managed_event(request)
+    items, cursor = await reg.list_registrations(event, request.query_params)
+    places = await reg.positions(items)
+    base = settings(request).base_url
+    for r in items:
+        r.event = event
+    return JSONResponse({
+        "items": [rep.registration(r, base, ticket_code(request, r), places.get(r.id),
+                                   personal=True) for r in items],
+        "next_cursor": cursor,
+    })
+
+
+CSV_COLUMNS = ["id", "status", "attendance", "waitlist_position", "name", "name_kana", "email",
+               "affiliation", "membership", "locale", "checked_in_at", "created_at",
+               "cancelled_at", "ticket_code"]
+
+
+def csv_cell(value: object) -> str:
+    """Cells a spreadsheet would run as a formula are prefixed with a quote."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+async def registrations_csv(request: Request) -> Response:
+    event = await _managed_event(request)
+    rows = await reg.all_registrations(event)
+    places = await reg.positions(rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([csv_cell(v) for v in (
+            r.id, r.status, r.attendance, places.get(r.id), r.name, r.name_kana, r.email,
+            r.affiliation, r.membership, r.locale, rep.iso(r.checked_in_at),
+            rep.iso(r.created_at), rep.iso(r.cancelled_at), ticket_code(request, r))])
+    # A BOM so Excel opens Japanese text as UTF-8.
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{event.slug}-registrations.csv"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+async def public_key(request: Request) -> JSONResponse:
+    raw = tickets.public_key_bytes(request.app.state.ticket_key)
+    return JSONResponse({
+        "algorithm": "Ed25519",
+        "key_id": tickets.key_id(raw),
+        "public_key": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        "format": "raw 32 bytes, base64url without padding",
+        "code_format": "K + base64url(version=1 | varint event_id | varint registration_id "
+                       "| 64-byte signature)",
+    }, headers={"Cache-Control": "public, max-age=3600"})
+
+
+routes = [
+    Route("/events/{slug}/registrations", register, methods=["POST"]),
+    Route("/events/{slug}/registrations", list_registrations, methods=["GET"]),
+    Route("/events/{slug}/registrations.csv", registrations_csv, methods=["GET"]),
+    Route("/registrations/{id}", get_registration, methods=["GET"]),
+    Route("/registrations/{id}/cancel", cancel_registration, methods=["POST"]),
+    Route("/registrations/{id}/attendance", change_attendance, methods=["POST"]),
+    Route("/tickets/public-key", public_key, methods=["GET"]),
+]

@@ -1,0 +1,394 @@
+"""Register, cancel, switch attendance mode, promote the waiting list. Never overbook.
+
+Every seat change is a conditional UPDATE of the event's counters inside a transaction,
+and it is the first write of that transaction: PostgreSQL then holds the event row lock
+and SQLite the database write lock until commit, so concurrent registrations for one
+event queue up in the database whatever the number of processes, and the waiting list
+positions they read back are exact.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from events.catalogue import attendance_modes
+from events.errors import Conflict, NotFound, Refused
+from events.models import (
+    ATTENDANCE_MODES,
+    REGISTRATION_STATUSES,
+    Event,
+    Notification,
+    Organization,
+    Registration,
+)
+from events.validation import Checker
+
+KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+BASIC_MEMBERSHIPS = ("none", "member", "oic_member")
+
+
+@dataclass
+class Answer:
+    registration: Registration
+    position: int | None
+
+
+# ---- reading and validating --------------------------------------------------------------
+
+async def open_event(slug: str) -> Event:
+    event = await Event.get_or_none(slug=slug)
+    if event is None or event.status == "draft":
+        raise NotFound(f"No event {slug!r}.")
+    return event
+
+
+def check_open(event: Event, now: datetime) -> None:
+    """Refuse with a stable code when registration is not possible right now."""
+    if event.status == "cancelled":
+        raise Refused("event_cancelled", "The event is cancelled.")
+    if event.status == "postponed":
+        raise Refused("event_postponed", "The event is postponed; registration will reopen.")
+    if event.date_tbd or event.ends_at is None:
+        raise Refused("registration_not_open", "The date is not announced yet.")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        raise Refused("registration_not_open", "Registration has not opened yet.",
+                      opens_at=event.registration_opens_at.isoformat())
+    closes = event.registration_closes_at or event.ends_at
+    if now >= closes:
+        raise Refused("registration_closed", "Registration is closed.")
+
+
+async def parse_registration(event: Event, data: Any, *, require_consent: bool = False
+                             ) -> dict[str, Any]:
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    name = single_line(check, data, "name", 200, required=True)
+    kana = single_line(check, data, "name_kana", 200)
+    if kana and not KANA_RE.match(kana):
+        check.fail("name_kana", "must be written in kana (hiragana or katakana)")
+    email = single_line(check, data, "email", 254, required=True)
+    if email and not EMAIL_RE.match(email):
+        check.fail("email", "is not a valid email address")
+    affiliation = single_line(check, data, "affiliation", 300)
+    membership = single_line(check, data, "membership", 100) or "none"
+    if membership not in BASIC_MEMBERSHIPS and not await Organization.filter(
+            slug=membership).exists():
+        check.fail("membership", "must be none, member, oic_member or an organization slug")
+    locale = check.choice(data, "locale", ("ja", "en")) or "ja"
+    modes = attendance_modes(event)
+    attendance = check.choice(data, "attendance", ATTENDANCE_MODES)
+    if attendance is None and "attendance" not in data:
+        if len(modes) == 1:
+            attendance = modes[0]
+        elif modes:
+            check.fail("attendance", "choose venue or online")
+    consent = data.get("consent")
+    if consent is not None and not isinstance(consent, bool):
+        check.fail("consent", "must be true or false")
+    elif require_consent and consent is not True:
+        check.fail("consent", "please agree to the privacy notice")
+    known = {"name", "name_kana", "email", "affiliation", "membership", "attendance",
+             "locale", "consent"}
+    for extra in sorted(set(data) - known):
+        check.fail(str(extra)[:100], "is not a field of a registration")
+    check.done()
+    if attendance not in modes:
+        raise Refused("attendance_not_offered",
+                      f"This event does not offer {attendance} attendance.",
+                      field="attendance")
+    return {"name": name, "name_kana": kana or "", "email": email,
+            "email_normalized": normalize_email(email or ""), "affiliation": affiliation or "",
+            "membership": membership, "attendance": attendance, "locale": locale,
+            "consent": consent is True}
+
+
+def single_line(check: Checker, data: dict, field: str, size: int, *,
+                required: bool = False) -> str | None:
+    """Text that ends up in mail headers and CSV cells: no control characters at all."""
+    value = check.text(data, field, max_length=size, required=required)
+    if value and CONTROL_RE.search(value):
+        check.fail(field, "must be a single line without control characters")
+        return None
+    return value
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# ---- seat counters -----------------------------------------------------------------------
+
+async def _take_seat(event_id: int, mode: str, conn) -> bool:
+    """One conditional UPDATE: a seat if one is free and nobody waits before us."""
+    confirmed, capacity, waiting = f"{mode}_confirmed", f"{mode}_capacity", f"{mode}_waitlisted"
+    taken = await Event.filter(
+        Q(**{f"{capacity}__isnull": True}) | Q(**{f"{confirmed}__lt": F(capacity)}),
+        id=event_id, **{waiting: 0},
+    ).using_db(conn).update(**{confirmed: F(confirmed) + 1})
+    return taken == 1
+
+
+async def _join_queue(event_id: int, mode: str, conn) -> tuple[int, int]:
+    """Join the end of the mode's waiting list; returns (queue number, position)."""
+    waiting = f"{mode}_waitlisted"
+    await Event.filter(id=event_id).using_db(conn).update(
+        **{waiting: F(waiting) + 1}, queue_seq=F("queue_seq") + 1)
+    row = await Event.filter(id=event_id).using_db(conn).values(waiting, "queue_seq")
+    return row[0]["queue_seq"], row[0][waiting]
+
+
+async def _release(registration: Registration, conn) -> None:
+    counter = f"{registration.attendance}_" + (
+        "confirmed" if registration.status == "confirmed" else "waitlisted")
+    await Event.filter(id=registration.event_id).using_db(conn).update(  # type: ignore[attr-defined]
+        **{counter: F(counter) - 1})
+
+
+async def promote_waitlist(event_id: int, mode: str, now: datetime, conn) -> list[Registration]:
+    """Fill free seats from the head of the mode's waiting list, in order."""
+    promoted: list[Registration] = []
+    confirmed, capacity, waiting = f"{mode}_confirmed", f"{mode}_capacity", f"{mode}_waitlisted"
+    while True:
+        taken = await Event.filter(
+            Q(**{f"{capacity}__isnull": True}) | Q(**{f"{confirmed}__lt": F(capacity)}),
+            id=event_id, **{f"{waiting}__gt": 0},
+        ).using_db(conn).update(**{confirmed: F(confirmed) + 1, waiting: F(waiting) - 1})
+        if not taken:
+            return promoted
+        head = await Registration.filter(
+            event_id=event_id, attendance=mode, status="waitlisted",
+        ).using_db(conn).order_by("queue_seq", "id").first()
+        if head is None:  # counters and rows disagree: repair rather than loop
+            await Event.filter(id=event_id).using_db(conn).update(
+                **{confirmed: F(confirmed) - 1, waiting: 0})
+            return promoted
+        head.status, head.updated_at = "confirmed", now
+        await head.save(using_db=conn, update_fields=["status", "updated_at"])
+        await _notify(head, "promoted", now, conn)
+        promoted.append(head)
+
+
+async def _notify(registration: Registration, purpose: str, now: datetime, conn,
+                  revision: int | None = None) -> None:
+    if revision is None:
+        revision = await Notification.filter(
+            registration_id=registration.id, purpose=purpose).using_db(conn).count()
+    await Notification.create(registration=registration, purpose=purpose, revision=revision,
+                              created_at=now, using_db=conn)
+
+
+# ---- the attendee's actions --------------------------------------------------------------
+
+async def register(slug: str, data: Any, *, now: datetime, require_consent: bool = False
+                   ) -> Answer:
+    event = await open_event(slug)
+    check_open(event, now)
+    fields = await parse_registration(event, data, require_consent=require_consent)
+    existing = await Registration.get_or_none(event_id=event.id,
+                                              email_normalized=fields["email_normalized"])
+    if existing is not None and existing.status != "cancelled":
+        raise _already(existing)
+    try:
+        async with in_transaction() as conn:
+            mode = fields["attendance"]
+            if await _take_seat(event.id, mode, conn):
+                status, queue, position = "confirmed", 0, None
+            else:
+                status = "waitlisted"
+                queue, position = await _join_queue(event.id, mode, conn)
+            values = {
+                "name": fields["name"], "name_kana": fields["name_kana"],
+                "email": fields["email"], "affiliation": fields["affiliation"],
+                "membership": fields["membership"], "attendance": mode,
+                "locale": fields["locale"], "status": status, "queue_seq": queue,
+                "consent_at": now if fields["consent"] else None, "updated_at": now,
+            }
+            if existing is not None:
+                # A cancelled registration comes back to life at the end of the queue.
+                updated = await Registration.filter(
+                    id=existing.id, status="cancelled").using_db(conn).update(
+                    **values, cancelled_at=None, checked_in_at=None)
+                if not updated:
+                    raise IntegrityError("registration changed meanwhile")
+                registration = await Registration.get(id=existing.id).using_db(conn)
+            else:
+                registration = await Registration.create(
+                    event_id=event.id, email_normalized=fields["email_normalized"],
+                    token=secrets.token_urlsafe(24), created_at=now, using_db=conn, **values)
+            await _notify(registration, status, now, conn)
+    except IntegrityError:
+        # A concurrent twin won the unique (event, email) index; our seat was rolled back.
+        twin = await Registration.get_or_none(event_id=event.id,
+                                              email_normalized=fields["email_normalized"])
+        if twin is None:
+            raise
+        raise _already(twin) from None
+    return Answer(registration, position)
+
+
+def _already(existing: Registration) -> Conflict:
+    return Conflict(f"This email address is already registered ({existing.status}).",
+                    code="already_registered", registration_status=existing.status,
+                    field="email")
+
+
+async def by_token(registration_id: int | None, token: str) -> Registration:
+    """The attendee's registration, proven by the secret token only."""
+    if not token or len(token) > 64:
+        raise NotFound("No such registration.")
+    query = Registration.filter(token=token)
+    if registration_id is not None:
+        query = query.filter(id=registration_id)
+    registration = await query.prefetch_related("event").first()
+    if registration is None or not secrets.compare_digest(registration.token, token):
+        raise NotFound("No such registration.")
+    return registration
+
+
+async def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != "waitlisted":
+        return None
+    return await Registration.filter(
+        event_id=registration.event_id, attendance=registration.attendance,  # type: ignore[attr-defined]
+        status="waitlisted", queue_seq__lte=registration.queue_seq,
+    ).count()
+
+
+async def cancel(registration: Registration, *, now: datetime) -> Registration:
+    """Idempotent: cancelling twice is fine. Frees the seat and promotes in order."""
+    async with in_transaction() as conn:
+        # Touch the event row first: the lock orders us with concurrent seat changes.
+        await Event.filter(id=registration.event_id).using_db(conn).update(  # type: ignore[attr-defined]
+            queue_seq=F("queue_seq"))
+        current = await Registration.get(id=registration.id).using_db(conn)
+        if current.status == "cancelled":
+            return registration
+        await _release(current, conn)
+        was_confirmed = current.status == "confirmed"
+        changed = await Registration.filter(id=current.id, status=current.status).using_db(
+            conn).update(status="cancelled", cancelled_at=now, updated_at=now)
+        assert changed == 1
+        current.status = "cancelled"
+        await _notify(current, "cancelled", now, conn)
+        if was_confirmed:
+            await promote_waitlist(current.event_id, current.attendance, now, conn)  # type: ignore[attr-defined]
+    return await Registration.get(id=registration.id).prefetch_related("event")
+
+
+async def switch_attendance(registration: Registration, data: Any, *, now: datetime
+                            ) -> Answer:
+    """Move to the other mode: a seat if free, else the end of that waiting list."""
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    mode = check.choice(data, "attendance", ATTENDANCE_MODES, required=True)
+    check.done()
+    event = await open_event(registration.event.slug)
+    if registration.status == "cancelled":
+        raise Refused("registration_cancelled", "This registration is cancelled.")
+    if mode not in attendance_modes(event):
+        raise Refused("attendance_not_offered",
+                      f"This event does not offer {mode} attendance.", field="attendance")
+    check_open(event, now)
+    if mode == registration.attendance:
+        return Answer(registration, await waitlist_position(registration))
+    async with in_transaction() as conn:
+        await Event.filter(id=event.id).using_db(conn).update(queue_seq=F("queue_seq"))
+        current = await Registration.get(id=registration.id).using_db(conn)
+        if current.status == "cancelled":
+            raise Refused("registration_cancelled", "This registration is cancelled.")
+        old_mode, was_confirmed = current.attendance, current.status == "confirmed"
+        await _release(current, conn)
+        position = None
+        if await _take_seat(event.id, mode, conn):
+            status, queue = "confirmed", 0
+        else:
+            status = "waitlisted"
+            queue, position = await _join_queue(event.id, mode, conn)
+        await Registration.filter(id=current.id).using_db(conn).update(
+            attendance=mode, status=status, queue_seq=queue, updated_at=now)
+        current.attendance, current.status = mode, status
+        await _notify(current, "attendance_changed", now, conn)
+        if was_confirmed:
+            await promote_waitlist(event.id, old_mode, now, conn)
+    fresh = await Registration.get(id=registration.id).prefetch_related("event")
+    return Answer(fresh, position)
+
+
+async def promote_after_capacity_change(event_id: int, now: datetime, conn) -> None:
+    """Called by the catalogue in the transaction that raises a capacity."""
+    for mode in ATTENDANCE_MODES:
+        await promote_waitlist(event_id, mode, now, conn)
+
+
+# ---- for organizers ----------------------------------------------------------------------
+
+async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
+        list[Registration], str | None]:
+    check = Checker()
+    query = Registration.filter(event_id=event.id)
+    if status := params.get("status"):
+        if status not in REGISTRATION_STATUSES:
+            check.fail("status", f"must be one of {', '.join(REGISTRATION_STATUSES)}")
+        query = query.filter(status=status)
+    if attendance := params.get("attendance"):
+        if attendance not in ATTENDANCE_MODES:
+            check.fail("attendance", "must be venue or online")
+        query = query.filter(attendance=attendance)
+    if q := params.get("q", "").strip():
+        query = query.filter(Q(name__icontains=q) | Q(name_kana__icontains=q)
+                             | Q(email_normalized__icontains=q.lower())
+                             | Q(affiliation__icontains=q))
+    limit = 50
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+            if not 1 <= limit <= 500:
+                raise ValueError
+        except ValueError:
+            check.fail("limit", "must be a whole number from 1 to 500")
+    if cursor := params.get("cursor"):
+        try:
+            query = query.filter(id__gt=int(cursor))
+        except ValueError:
+            check.fail("cursor", "is not a cursor this server gave out")
+    check.done()
+    rows = await query.order_by("id").limit(limit + 1)
+    items = rows[:limit]
+    return items, (str(items[-1].id) if len(rows) > limit else None)
+
+
+async def all_registrations(event: Event) -> list[Registration]:
+    return await Registration.filter(event_id=event.id).order_by("id")
+
+
+async def positions(registrations: list[Registration]) -> dict[int, int]:
+    """Waiting-list positions for many registrations with one query per event and mode."""
+    out: dict[int, int] = {}
+    groups: dict[tuple[int, str], list[Registration]] = {}
+    for r in registrations:
+        if r.status == "waitlisted":
+            groups.setdefault((r.event_id, r.attendance), []).append(r)  # type: ignore[attr-defined]
+    for (event_id, mode), members in groups.items():
+        queue = await Registration.filter(event_id=event_id, attendance=mode,
+                                          status="waitlisted").order_by(
+            "queue_seq", "id").values_list("id", flat=True)
+        rank = {rid: i + 1 for i, rid in enumerate(queue)}
+        for r in members:
+            out[r.id] = rank.get(r.id, 0)
+    return out

@@ -119,7 +119,19 @@ async def event_page(request: Request) -> Response:
     return render(request, "event.html", lang, c=card(event, lang), event=event,
                   sessions=sessions, partners=partners,
                   description=i18n.pick(event.description_ja, event.description_en, lang),
-                  json_ld=json_ld(event, settings(request).base_url, lang))
+                  json_ld=json_ld(event, settings(request).base_url, lang),
+                  registration_open=registration_open(event))
+
+
+def registration_open(event: Event) -> bool:
+    from events.errors import Refused
+    from events.registration import check_open
+
+    try:
+        check_open(event, now())
+    except Refused:
+        return False
+    return True
 
 
 def json_ld(event: Event, base_url: str, lang: str) -> Markup:

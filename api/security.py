@@ -1,8 +1,16 @@
-"""Headers every response carries, so a browser never guesses or frames."""
+"""Headers every response carries, and CSRF protection for HTML forms."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from events.errors import Forbidden
 
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -34,3 +42,46 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# ---- CSRF: a signed double-submit token ------------------------------------------------------
+
+CSRF_COOKIE = "kaigi_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def _sign(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def csrf_token(request: Request) -> str:
+    """The browser's token (from its cookie when valid, else a new one)."""
+    secret = request.app.state.settings.secret_key
+    current = request.cookies.get(CSRF_COOKIE, "")
+    nonce, _, mac = current.partition(".")
+    if nonce and hmac.compare_digest(mac, _sign(secret, nonce)):
+        return current
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_sign(secret, nonce)}"
+
+
+def set_csrf_cookie(response: Response, token: str, request: Request) -> None:
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", path="/",
+                            secure=request.url.scheme == "https")
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    """The form's token must equal the cookie's, carry our signature, and come from us."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    nonce, _, mac = cookie.partition(".")
+    secret = request.app.state.settings.secret_key
+    ok = bool(nonce) and hmac.compare_digest(cookie, submitted or "") and hmac.compare_digest(
+        mac, _sign(secret, nonce))
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        own = {request.app.state.settings.base_url, f"{request.url.scheme}://{request.url.netloc}"}
+        ok = ok and origin in own
+    if not ok:
+        raise Forbidden("The form has expired or did not come from this site. "
+                        "Please reload the page and send it again.", code="csrf_failed")

@@ -1,0 +1,175 @@
+"""The attendee's pages: the registration form and the ticket page with its QR code."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from api import i18n
+from api.pages import card, page_language, render
+from api.requests import now
+from api.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
+from api.v1.registrations import ticket_code
+from events import catalogue, tickets
+from events import registration as reg
+from events.errors import Conflict, Invalid, Refused
+from events.models import Registration
+
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex",
+           "Referrer-Policy": "no-referrer"}
+FORM_FIELDS = ("name", "name_kana", "email", "affiliation", "membership", "attendance",
+               "locale")
+
+
+def _form_page(request: Request, event, lang: str, *, values: dict[str, Any] | None = None,
+               errors: dict[str, str] | None = None, refusal: str | None = None,
+               status: int = 200) -> Response:
+    token = csrf_token(request)
+    response = render(request, "register.html", lang, status=status, c=card(event, lang),
+                      event=event, modes=catalogue.attendance_modes(event),
+                      seats=_seats(event), values=values or {}, errors=errors or {},
+                      refusal=refusal, csrf_field=CSRF_FIELD, csrf=token)
+    set_csrf_cookie(response, token, request)
+    return response
+
+
+def _seats(event) -> dict[str, int | None]:
+    return {mode: (None if getattr(event, f"{mode}_capacity") is None else
+                   max(getattr(event, f"{mode}_capacity") - getattr(event, f"{mode}_confirmed"),
+                       0)) for mode in ("venue", "online")}
+
+
+async def register_form(request: Request) -> Response:
+    lang = page_language(request)
+    event = await catalogue.get_event(request.path_params["slug"])
+    refusal = None
+    try:
+        reg.check_open(event, now())
+    except Refused as exc:
+        refusal = exc.code
+    return _form_page(request, event, lang, refusal=refusal)
+
+
+async def register_submit(request: Request) -> Response:
+    lang = page_language(request)
+    event = await catalogue.get_event(request.path_params["slug"])
+    form = await request.form()
+    try:
+        check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    except Exception:
+        return _form_page(request, event, lang, refusal="csrf_failed", status=403)
+    data: dict[str, Any] = {k: str(form[k]) for k in FORM_FIELDS if form.get(k)}
+    data["consent"] = form.get("consent") == "yes"
+    data.setdefault("locale", lang)
+    try:
+        result = await reg.register(event.slug, data, now=now(), require_consent=True)
+    except Invalid as exc:
+        errors = {e.field: e.message for e in exc.errors}
+        return _form_page(request, event, lang, values=data, errors=errors, status=422)
+    except (Refused, Conflict) as exc:
+        return _form_page(request, event, lang, values=data, refusal=exc.code, status=409
+                          if exc.code != "attendance_not_offered" else 422)
+    return RedirectResponse(f"/tickets/{result.registration.token}?welcome=1&lang={lang}",
+                            status_code=303)
+
+
+async def _ticket(request: Request) -> Registration:
+    return await reg.by_token(None, request.path_params["token"])
+
+
+async def ticket_page(request: Request) -> Response:
+    registration = await _ticket(request)
+    lang = i18n.choose_language(request, registration.locale) if request.query_params.get(
+        "lang") else registration.locale
+    event = await catalogue.get_event(registration.event.slug, include_drafts=True)
+    tz = ZoneInfo(event.timezone)
+    mode_formats = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
+    sessions = [{
+        "title": i18n.pick(s.title_ja, s.title_en, lang)
+        or i18n.pick(event.title_ja, event.title_en, lang),
+        "when": i18n.span(s.starts_at, s.ends_at, tz, lang),
+        "format": s.format,
+        "venue": s.venue_name or (event.venue_name if s.format != "online" else ""),
+    } for s in event.session_list  # type: ignore[attr-defined]
+        if s.format in mode_formats[registration.attendance]]
+    token = csrf_token(request)
+    other_modes = [m for m in catalogue.attendance_modes(event) if m != registration.attendance]
+    show_stream = (registration.attendance == "online" and registration.status == "confirmed"
+                   and event.stream_url)
+    response = render(
+        request, "ticket.html", lang, r=registration, event=event, c=card(event, lang),
+        sessions=sessions, position=await reg.waitlist_position(registration),
+        code=ticket_code(request, registration), other_modes=other_modes,
+        stream_url=event.stream_url if show_stream else None,
+        welcome=request.query_params.get("welcome") == "1",
+        notice=request.query_params.get("notice"), csrf_field=CSRF_FIELD, csrf=token)
+    response.headers.update(PRIVATE)
+    set_csrf_cookie(response, token, request)
+    return response
+
+
+async def ticket_png(request: Request) -> Response:
+    code = ticket_code(request, await _ticket(request))
+    return Response(tickets.qr_png(code), media_type="image/png", headers=PRIVATE)
+
+
+async def ticket_svg(request: Request) -> Response:
+    code = ticket_code(request, await _ticket(request))
+    return Response(tickets.qr_svg(code), media_type="image/svg+xml", headers=PRIVATE)
+
+
+async def _checked_form(request: Request) -> tuple[Registration, Any]:
+    registration = await _ticket(request)
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    return registration, form
+
+
+def _back(registration: Registration, notice: str = "") -> RedirectResponse:
+    suffix = f"?notice={notice}" if notice else ""
+    return RedirectResponse(f"/tickets/{registration.token}{suffix}", status_code=303)
+
+
+async def ticket_attendance(request: Request) -> Response:
+    registration, form = await _checked_form(request)
+    try:
+        await reg.switch_attendance(registration, {"attendance": str(form.get("attendance"))},
+                                    now=now())
+    except (Refused, Invalid) as exc:
+        return _back(registration, getattr(exc, "code", "invalid"))
+    return _back(registration)
+
+
+async def cancel_page(request: Request) -> Response:
+    registration = await _ticket(request)
+    lang = i18n.choose_language(request, registration.locale)
+    event = await catalogue.get_event(registration.event.slug, include_drafts=True)
+    token = csrf_token(request)
+    response = render(request, "cancel.html", lang, r=registration, c=card(event, lang),
+                      csrf_field=CSRF_FIELD, csrf=token)
+    response.headers.update(PRIVATE)
+    set_csrf_cookie(response, token, request)
+    return response
+
+
+async def cancel_submit(request: Request) -> Response:
+    registration, _ = await _checked_form(request)
+    await reg.cancel(registration, now=now())
+    return _back(registration)
+
+
+routes = [
+    Route("/events/{slug}/register", register_form, methods=["GET"]),
+    Route("/events/{slug}/register", register_submit, methods=["POST"]),
+    Route("/tickets/{token}/qr.png", ticket_png, methods=["GET"]),
+    Route("/tickets/{token}/qr.svg", ticket_svg, methods=["GET"]),
+    Route("/tickets/{token}/attendance", ticket_attendance, methods=["POST"]),
+    Route("/tickets/{token}/cancel", cancel_page, methods=["GET"]),
+    Route("/tickets/{token}/cancel", cancel_submit, methods=["POST"]),
+    Route("/tickets/{token}", ticket_page, methods=["GET"]),
+]
+

@@ -97,6 +97,8 @@ SCHEMAS: dict[str, Any] = {
             "venue": ref("Venue"), "capacity": ref("Capacity"),
             "registration_opens_at": NULLABLE_TIME, "registration_closes_at": NULLABLE_TIME,
             "revision": {"type": "integer"},
+            "registrations": {"type": "object", "description": "Seats per attendance mode",
+                              "properties": {m: ref("Seats") for m in ("venue", "online")}},
             "sessions": {"type": "array", "items": ref("Session")},
             "partners": {"type": "array", "items": ref("Partner")},
             "owner": {"type": ["string", "null"]},
@@ -106,6 +108,11 @@ SCHEMAS: dict[str, Any] = {
                            "description": "Only for the event's managers."},
         },
     },
+    "Seats": {"type": "object", "required": ["capacity", "confirmed", "waitlisted", "left"],
+              "properties": {"capacity": {"type": ["integer", "null"]},
+                             "confirmed": {"type": "integer"},
+                             "waitlisted": {"type": "integer"},
+                             "left": {"type": ["integer", "null"]}}},
     "EventPage": {"type": "object", "required": ["items", "next_cursor"],
                   "properties": {"items": {"type": "array", "items": ref("Event")},
                                  "next_cursor": {"type": ["string", "null"]}}},
@@ -142,6 +149,52 @@ SCHEMAS: dict[str, Any] = {
     },
     "Health": {"type": "object", "required": ["status"],
                "properties": {"status": {"type": "string"}, "database": {"type": "string"}}},
+    "RegistrationIn": {
+        "type": "object", "required": ["name", "email"], "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "name_kana": {"type": ["string", "null"], "maxLength": 200,
+                          "description": "Reading of the name, in kana."},
+            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "affiliation": {"type": ["string", "null"], "maxLength": 300},
+            "membership": {"type": ["string", "null"],
+                           "description": "none, member, oic_member or an organization slug"},
+            "attendance": {"enum": ["venue", "online"],
+                           "description": "Default: the only mode the event offers."},
+            "locale": {"enum": ["ja", "en"]},
+            "consent": {"type": "boolean"},
+        },
+    },
+    "Ticket": {"type": "object", "required": ["code", "url"],
+               "properties": {"code": {"type": "string", "maxLength": 100},
+                              "url": {"type": "string"}, "qr_png": {"type": "string"},
+                              "qr_svg": {"type": "string"}, "ics": {"type": "string"}}},
+    "Registration": {
+        "type": "object",
+        "required": ["id", "status", "attendance", "waitlist_position", "ticket", "manage_url"],
+        "properties": {
+            "id": {"type": "integer"}, "event": {"type": "string"},
+            "status": {"enum": ["confirmed", "waitlisted", "cancelled"]},
+            "attendance": {"enum": ["venue", "online"]},
+            "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
+            "ticket": ref("Ticket"), "manage_url": {"type": "string"},
+            "token": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "name": {"type": "string"}, "name_kana": {"type": "string"},
+            "email": {"type": "string"}, "affiliation": {"type": "string"},
+            "membership": {"type": "string"}, "locale": {"type": "string"},
+            "checked_in": {"type": "boolean"}, "checked_in_at": NULLABLE_TIME,
+            "cancelled_at": NULLABLE_TIME,
+        },
+    },
+    "RegistrationPage": {"type": "object", "required": ["items", "next_cursor"],
+                         "properties": {"items": {"type": "array", "items": ref("Registration")},
+                                        "next_cursor": {"type": ["string", "null"]}}},
+    "PublicKey": {"type": "object", "required": ["algorithm", "key_id", "public_key"],
+                  "properties": {"algorithm": {"const": "Ed25519"}, "key_id": {"type": "string"},
+                                 "public_key": {"type": "string"}, "format": {"type": "string"},
+                                 "code_format": {"type": "string"}}},
 }
 
 
@@ -173,6 +226,10 @@ def path_slug(what: str) -> dict[str, Any]:
 
 
 SECURED = [{"bearer": []}]
+REGISTRATION_ID = {"name": "id", "in": "path", "required": True,
+                   "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+TOKEN = {"name": "token", "in": "query", "required": True,
+         "description": "the secret token from the ticket link", "schema": {"type": "string"}}
 
 PATHS: dict[str, Any] = {
     "/healthz": {"get": {"summary": "Health check (database included)",
@@ -216,6 +273,53 @@ PATHS: dict[str, Any] = {
         "patch": {"summary": "Change an event; `sessions` and `partners` replace the lists",
                   "security": SECURED, "requestBody": body("EventIn"),
                   "responses": {**ok("Event"), **problems(401, 403, 404, 409, 422)}},
+    },
+    "/api/v1/events/{slug}/registrations": {
+        "parameters": [path_slug("event")],
+        "post": {"summary": "Register (public): confirmed, or waitlisted with a position",
+                 "requestBody": body("RegistrationIn"),
+                 "responses": {**ok("Registration", 201, "Registered"),
+                               **problems(404, 409, 422)}},
+        "get": {"summary": "The event's registrations (admin or the event's organizer)",
+                "security": SECURED,
+                "parameters": [
+                    query("status", "confirmed, waitlisted or cancelled"),
+                    query("attendance", "venue or online"),
+                    query("q", "name, kana, email or affiliation"),
+                    query("limit", "page size, 1-500 (default 50)", type="integer", minimum=1,
+                          maximum=500),
+                    query("cursor", "next_cursor from the previous page"),
+                ],
+                "responses": {**ok("RegistrationPage"), **problems(401, 403, 404, 422)}},
+    },
+    "/api/v1/events/{slug}/registrations.csv": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "Registrations as CSV (UTF-8 with BOM, formula-safe cells)",
+                "security": SECURED,
+                "responses": {"200": {"description": "CSV", "content": {
+                    "text/csv": {"schema": {"type": "string"}}}}, **problems(401, 403, 404)}},
+    },
+    "/api/v1/registrations/{id}": {
+        "parameters": [REGISTRATION_ID, TOKEN],
+        "get": {"summary": "The attendee's registration (proven by its token)",
+                "responses": {**ok("Registration"), **problems(404, 422)}},
+    },
+    "/api/v1/registrations/{id}/cancel": {
+        "parameters": [REGISTRATION_ID, TOKEN],
+        "post": {"summary": "Cancel (idempotent); the waiting list is promoted",
+                 "responses": {**ok("Registration"), **problems(404, 422)}},
+    },
+    "/api/v1/registrations/{id}/attendance": {
+        "parameters": [REGISTRATION_ID, TOKEN],
+        "post": {"summary": "Switch attendance mode; queued when that mode is full",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["attendance"],
+                     "properties": {"attendance": {"enum": ["venue", "online"]}}}}}},
+                 "responses": {**ok("Registration"), **problems(404, 409, 422)}},
+    },
+    "/api/v1/tickets/public-key": {
+        "get": {"summary": "The Ed25519 public key that verifies ticket codes offline",
+                "responses": ok("PublicKey")},
     },
     "/api/v1/organizations": {
         "get": {"summary": "All organizations", "responses": {"200": {

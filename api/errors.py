@@ -8,6 +8,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 
@@ -71,7 +73,22 @@ def status_for(exc: DomainError) -> int:
 
 def wants_html(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/feeds/") or path.endswith(".ics"))
+    return not (path.startswith("/api/") or path.startswith("/feeds/") or path.endswith(".ics")
+                or path == "/healthz")
+
+
+def allowed_methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
+    """Every method any route answers at this path (one path may have a route per method)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, child_scope = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= allowed_methods(route.routes, {**scope, **child_scope})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -88,12 +105,19 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Routing has rewritten the scope's root_path: match again from the top.
+        scope = {**request.scope, "root_path": request.scope.get("app_root_path", "")}
+        headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, scope)))
     if wants_html(request):
-        return await error_page(request, exc.status_code, exc.detail)
+        page = await error_page(request, exc.status_code, exc.detail)
+        page.headers.update(headers)
+        return page
     if request.url.path.endswith(".ics") or request.url.path.startswith("/feeds/"):
         return Response(f"{exc.detail}\n", status_code=exc.status_code,
-                        media_type="text/plain", headers=exc.headers)
-    return problem(exc.status_code, exc.detail, headers=exc.headers)
+                        media_type="text/plain", headers=headers)
+    return problem(exc.status_code, exc.detail, headers=headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

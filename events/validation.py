@@ -13,6 +13,20 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 MISSING: Any = object()
 
 
+def is_slug(value: str) -> bool:
+    return SLUG_RE.match(value) is not None
+
+
+def printable(text: str) -> str:
+    """Client-sent text made safe to echo back: lone surrogates cannot be encoded as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def storable(text: str) -> bool:
+    """Whether both databases can store the text: no NUL, no lone surrogates."""
+    return "\x00" not in text and printable(text) == text
+
+
 class Checker:
     """Collects field errors so a client learns everything wrong in one answer."""
 
@@ -20,7 +34,7 @@ class Checker:
         self.errors: list[FieldError] = []
 
     def fail(self, field: str, message: str) -> None:
-        self.errors.append(FieldError(field, message))
+        self.errors.append(FieldError(printable(field), printable(message)))
 
     def done(self) -> None:
         if self.errors:
@@ -38,8 +52,8 @@ class Checker:
             self.fail(name, "must be a string")
             return None
         value = value.strip()
-        if "\x00" in value:
-            self.fail(name, "must not contain NUL characters")
+        if not storable(value):
+            self.fail(name, "must be text without NUL characters or lone surrogates")
             return None
         if required and not value:
             self.fail(name, "must not be empty")
@@ -52,7 +66,7 @@ class Checker:
     def slug(self, data: dict, field: str = "slug", *, required: bool = True,
              path: str = "") -> str | None:
         value = self.text(data, field, max_length=100, required=required, path=path)
-        if value and not SLUG_RE.match(value):
+        if value and not is_slug(value):
             self.fail(path + field, "use lower-case letters, digits and inner hyphens only")
             return None
         return value
@@ -84,6 +98,11 @@ class Checker:
             self.fail(name, "needs a text in ja or en")
             return None
         return (ja or en, en or ja)
+
+    def only(self, data: dict, known: set[str], what: str, *, path: str = "") -> None:
+        """Unknown fields are refused, so a misspelt one is not silently dropped."""
+        for extra in sorted(set(data) - known):
+            self.fail(path + str(extra)[:100], f"is not a field of {what}")
 
     def choice(self, data: dict, field: str, choices: tuple[str, ...], *,
                required: bool = False, path: str = "") -> str | None:

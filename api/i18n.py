@@ -136,6 +136,9 @@ def choose_language(request: Request, default: str) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
+        # q=0 means "not this language" (RFC 9110); NaN compares false and is dropped too.
+        if not q > 0:
+            continue
         if best is None or q > best[0]:
             best = (q, lang)
     return best[1] if best else default

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import errors, openapi, pages
+from api import errors, feeds, openapi, pages
 from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
@@ -48,6 +48,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *feeds.routes,
         *pages.routes,
     ]
     app = Starlette(

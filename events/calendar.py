@@ -1,0 +1,378 @@
+"""iCalendar bytes from events: pure functions, no database, no HTTP.
+
+Each event arrives with `.session_list` and `.partner_list` attached (as
+`catalogue.load_details` does) and its `series` loaded. One VEVENT per session. What
+real clients need, and why:
+
+- UID `session-{id}@{host}` never changes, so a moved session replaces its old entry
+  instead of appearing twice; SEQUENCE is the event's revision, raised by every change
+  to time, place or status; DTSTAMP and LAST-MODIFIED are the event's last change, not
+  the time of the request, so unchanged data gives the same bytes (and ETag).
+- Times carry TZID with a VTIMEZONE in the same file (Thunderbird and Outlook resolve
+  zones from the file, not from a database of their own).
+- No METHOD, ORGANIZER or ATTENDEE: clients would treat the feed as invitations.
+- Public feeds never carry the stream link; only `build_personal_calendar` does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
+from icalendar import Event as VEvent
+
+from events.models import PARTNER_ROLES, Event, Session
+
+PRODID = "-//kaigi//kaigi calendar feeds//EN"
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+REFRESH = timedelta(hours=1)
+UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
+
+# The pages' labels (api/i18n.py) copied here, because the domain never imports the web
+# layer; a test keeps the two in step.
+ROLE_LABELS: dict[str, dict[str, str]] = {
+    "organizer": {"ja": "主催", "en": "Organizer"},
+    "co_host": {"ja": "共催", "en": "Co-host"},
+    "supporter": {"ja": "後援", "en": "Supporter"},
+    "sponsor": {"ja": "協賛", "en": "Sponsor"},
+    "cooperator": {"ja": "協力", "en": "Cooperator"},
+}
+FORMAT_LABELS: dict[str, dict[str, str]] = {
+    "in_person": {"ja": "会場", "en": "Venue"},
+    "hybrid": {"ja": "ハイブリッド", "en": "Hybrid"},
+    "online": {"ja": "オンライン", "en": "Online"},
+}
+ONLINE_NOTE = {"ja": "オンライン参加の視聴URLは登録者にのみお知らせします。",
+               "en": "The stream link is sent to registered attendees only."}
+# Outlook shows STATUS nowhere obvious: the word goes into the title as well.
+SUMMARY_PREFIX = {
+    "cancelled": {"ja": "中止: ", "en": "Cancelled: "},
+    "postponed": {"ja": "延期: ", "en": "Postponed: "},
+}
+STATUS = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "postponed": "TENTATIVE",
+          "cancelled": "CANCELLED", "draft": "TENTATIVE"}
+STREAM_LABEL = {"ja": "配信", "en": "Live stream"}
+LIST_SEPARATOR = {"ja": "、", "en": ", "}
+
+# Which sessions an attendee sees in their own calendar, by attendance mode.
+MODE_FORMATS = {"venue": frozenset({"in_person", "hybrid"}),
+                "online": frozenset({"hybrid", "online"})}
+
+
+@dataclass(frozen=True)
+class Entries:
+    """The serialized VEVENTs of one event and the time zones they refer to."""
+
+    ical: bytes
+    tzids: frozenset[str]
+
+
+def pick(ja: str, en: str, lang: str) -> str:
+    """The text in `lang`, falling back to the other language (as the pages do)."""
+    return (en or ja) if lang == "en" else (ja or en)
+
+
+def session_uid(session_id: int, host: str) -> str:
+    """Stable forever: a session keeps its id through every change of its event."""
+    return f"session-{session_id}@{host}"
+
+
+def event_url(base_url: str, slug: str, lang: str) -> str:
+    return f"{base_url}/events/{slug}?lang={lang}"
+
+
+def event_entries(event: Event, *, base_url: str, lang: str,
+                  formats: Iterable[str] | None = None) -> Entries:
+    """One event's public VEVENTs; `formats` keeps only sessions of those formats."""
+    wanted = frozenset(formats) if formats else None
+    sessions = [s for s in _sessions(event) if wanted is None or s.format in wanted]
+    return _entries(event, sessions, base_url=base_url, lang=lang)
+
+
+def build_calendar(events: Sequence[Event], *, uid: str, name: str, base_url: str,
+                   lang: str, timezone: str = DEFAULT_TIMEZONE,
+                   formats: Iterable[str] | None = None,
+                   cache: EntryCache | None = None) -> bytes:
+    """A public feed of `events`. With `cache`, unchanged events are not serialized again."""
+    wanted = tuple(sorted(formats)) if formats else ()
+    parts = []
+    for event in events:
+        key = entry_key(event.id, event.revision, event.updated_at, lang=lang,
+                        formats=wanted, base_url=base_url)
+        entries = cache.get(key) if cache is not None else None
+        if entries is None:
+            entries = event_entries(event, base_url=base_url, lang=lang, formats=wanted)
+            if cache is not None:
+                cache.put(key, entries)
+        parts.append(entries)
+    return assemble(parts, uid=uid, name=name, timezone=timezone)
+
+
+def build_personal_calendar(event: Event, attendance_mode: str, stream_url: str, *,
+                            base_url: str, lang: str, uid: str, name: str | None = None,
+                            changed_at: datetime | None = None) -> bytes:
+    """An attendee's own calendar: the sessions of their mode, the stream link if online.
+
+    `changed_at` is the newest change to the event or the registration (a switch of
+    mode changes this calendar without changing the event).
+    """
+    if attendance_mode not in MODE_FORMATS:
+        raise ValueError(f"unknown attendance mode {attendance_mode!r}")
+    sessions = [s for s in _sessions(event) if s.format in MODE_FORMATS[attendance_mode]]
+    online = attendance_mode == "online"
+    entries = _entries(event, sessions, base_url=base_url, lang=lang,
+                       mode=attendance_mode, stream_url=stream_url if online else "",
+                       changed_at=changed_at)
+    title = name or pick(event.title_ja, event.title_en, lang)
+    return assemble([entries], uid=uid, name=title, timezone=event.timezone)
+
+
+def assemble(parts: Iterable[Entries], *, uid: str, name: str,
+             timezone: str = DEFAULT_TIMEZONE) -> bytes:
+    """The VCALENDAR around serialized VEVENTs, with one VTIMEZONE per zone used.
+
+    The zone named by X-WR-TIMEZONE is always included, so a calendar without events
+    still holds a component, as RFC 5545 asks.
+    """
+    parts = list(parts)
+    tzids = {timezone}.union(*(p.tzids for p in parts)) - UTC_ZONES
+    head = _frame(uid, name, timezone)
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(tzids))
+    return head + zones + b"".join(p.ical for p in parts) + b"END:VCALENDAR\r\n"
+
+
+# ---- caching serialized events ---------------------------------------------------------
+
+EntryKey = tuple[Any, ...]
+
+
+def entry_key(event_id: int, revision: int, updated_at: datetime, *, lang: str,
+              formats: Sequence[str] = (), base_url: str = "") -> EntryKey:
+    """Everything an event's entries depend on: any change to the event moves updated_at."""
+    return (event_id, revision, updated_at.astimezone(UTC).isoformat(), lang,
+            tuple(formats), base_url)
+
+
+class EntryCache:
+    """Serialized VEVENTs per event revision, least recently used dropped first.
+
+    icalendar takes ~0.3 ms per event; a feed of thousands rebuilt on every change
+    would be slow, so only the events that changed are serialized again.
+    """
+
+    def __init__(self, max_events: int = 20_000) -> None:
+        self.max_events = max_events
+        self._items: OrderedDict[EntryKey, Entries] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: EntryKey) -> bool:
+        return key in self._items
+
+    def get(self, key: EntryKey) -> Entries | None:
+        entries = self._items.get(key)
+        if entries is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(key)
+        return entries
+
+    def put(self, key: EntryKey, entries: Entries) -> None:
+        self._items[key] = entries
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_events:
+            self._items.popitem(last=False)
+
+
+# ---- one event's VEVENTs -------------------------------------------------------------------
+
+def _sessions(event: Event) -> list[Session]:
+    return list(event.session_list)  # type: ignore[attr-defined]
+
+
+def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
+             mode: str | None = None, stream_url: str = "",
+             changed_at: datetime | None = None) -> Entries:
+    """`mode` is None for public feeds, else the attendee's mode (venue or online)."""
+    host = urlsplit(base_url).hostname or "localhost"
+    tz = ZoneInfo(event.timezone)
+    stamp = max(event.updated_at, changed_at or event.updated_at).astimezone(UTC)
+    stamp = stamp.replace(microsecond=0)
+    url = event_url(base_url, event.slug, lang)
+    title = pick(event.title_ja, event.title_en, lang)
+    prefix = SUMMARY_PREFIX.get(event.status, {}).get(lang, "")
+    several = len(_sessions(event)) > 1
+    partners = _partners_text(event, lang)
+    series = event.series
+    chunks = []
+    for s in sessions:
+        part = pick(s.title_ja, s.title_en, lang)
+        summary = f"{title} — {part}" if several and part and part != title else title
+        ve = VEvent()
+        ve.add("UID", session_uid(s.id, host))
+        ve.add("DTSTAMP", stamp)
+        ve.add("LAST-MODIFIED", stamp)
+        ve.add("SEQUENCE", event.revision)
+        ve.add("DTSTART", _local(s.starts_at, tz))
+        ve.add("DTEND", _local(s.ends_at, tz))
+        ve.add("SUMMARY", prefix + summary)
+        ve.add("STATUS", STATUS.get(event.status, "CONFIRMED"))
+        online_here = bool(stream_url) and s.format != "in_person"
+        location = _venue(event, s) if mode != "online" else ""
+        if online_here and not location:
+            location = stream_url
+        if location:
+            ve.add("LOCATION", location)
+        ve.add("URL", url, parameters={"VALUE": "URI"})
+        ve.add("DESCRIPTION", _description(event, s, lang, partners, url,
+                                           online_note=mode is None,
+                                           stream_url=stream_url))
+        categories = [pick(series.name_ja, series.name_en, lang)] if series else []
+        categories.append(FORMAT_LABELS[s.format][lang])
+        ve.add("CATEGORIES", categories)
+        if online_here:
+            ve.add("CONFERENCE", stream_url, parameters={
+                "VALUE": "URI", "FEATURE": ["VIDEO", "AUDIO"], "LABEL": STREAM_LABEL[lang]})
+        chunks.append(ve.to_ical())
+    tzids = frozenset() if event.timezone in UTC_ZONES or not sessions else frozenset(
+        {event.timezone})
+    return Entries(b"".join(chunks), tzids)
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Local time with TZID, or UTC for a time that occurs twice when clocks go back:
+    a local time cannot say which of the two it is."""
+    local = moment.astimezone(tz)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
+def _venue(event: Event, s: Session) -> str:
+    if s.format == "online":
+        return ""
+    name = s.venue_name or event.venue_name
+    address = s.venue_address or event.venue_address
+    return ", ".join(part for part in (name, address) if part)
+
+
+def _partners_text(event: Event, lang: str) -> list[str]:
+    lines = []
+    for role in PARTNER_ROLES:
+        names = [pick(p.organization.name_ja, p.organization.name_en, lang)
+                 for p in event.partner_list  # type: ignore[attr-defined]
+                 if p.role == role]
+        if names:
+            lines.append(f"{ROLE_LABELS[role][lang]}: {LIST_SEPARATOR[lang].join(names)}")
+    return lines
+
+
+def _description(event: Event, s: Session, lang: str, partners: list[str], url: str, *,
+                 online_note: bool, stream_url: str) -> str:
+    """Summary, partners by role, then the page: many clients show no URL property."""
+    paragraphs = []
+    if summary := pick(event.summary_ja, event.summary_en, lang):
+        paragraphs.append(summary)
+    if partners:
+        paragraphs.append("\n".join(partners))
+    if s.format != "in_person" and stream_url:
+        paragraphs.append(f"{STREAM_LABEL[lang]}: {stream_url}")
+    elif s.format != "in_person" and online_note:
+        paragraphs.append(ONLINE_NOTE[lang])
+    paragraphs.append(url)
+    return "\n\n".join(paragraphs)
+
+
+# ---- the calendar around them -------------------------------------------------------------
+
+def _frame(uid: str, name: str, timezone: str) -> bytes:
+    """Calendar properties up to (not including) the first component."""
+    cal = Calendar.new(uid=uid, prodid=PRODID)
+    # icalendar writes NAME and X-WR-CALNAME unescaped when set through `name=`: as TEXT
+    # a comma, semicolon or backslash in an organization's name must be escaped.
+    cal.add("NAME", vText(name))
+    cal.add("X-WR-CALNAME", vText(name))
+    cal.add("X-WR-TIMEZONE", timezone)
+    cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", "PT1H")
+    ical = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert ical.endswith(end)
+    return ical[:-len(end)]
+
+
+# ---- time zones -----------------------------------------------------------------------------
+
+# icalendar's own VTIMEZONE lists every onset in one multi-valued RDATE, and ical.js
+# (Thunderbird) and vobject read only the first value of each RDATE: they would miss
+# every daylight-saving change after 1981. It also starts daylight time one hour late.
+# So kaigi writes the zone itself: one RDATE line per onset, in the local time before it.
+ZONE_START = datetime(1970, 1, 1, tzinfo=UTC)
+ZONE_END = datetime(2038, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def _vtimezone(tzid: str) -> bytes:
+    """Once per zone and process: finding the transitions walks seven decades day by day."""
+    tz = ZoneInfo(tzid)
+    groups: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {}
+    for moment, before, after in _transitions(tz):
+        offset, dst, name = after
+        groups.setdefault((dst, before[0], offset, name), []).append(
+            (moment + before[0]).replace(tzinfo=None))
+    zone = Timezone()
+    zone.add("TZID", tzid)
+    parts = sorted(groups.items(), key=lambda item: item[1][0])
+    for (dst, offset_from, offset_to, name), onsets in parts:
+        part = TimezoneDaylight() if dst else TimezoneStandard()
+        part.add("DTSTART", onsets[0])
+        if len(onsets) > 1:
+            for onset in onsets:  # the first too: with RDATE, ical.js ignores DTSTART
+                part.add("RDATE", onset)
+        part.add("TZNAME", name)
+        part.add("TZOFFSETFROM", offset_from)
+        part.add("TZOFFSETTO", offset_to)
+        zone.add_component(part)
+    return zone.to_ical()
+
+
+State = tuple[timedelta, bool, str]
+
+
+def _state(tz: ZoneInfo, moment: datetime) -> State:
+    local = moment.astimezone(tz)
+    return (local.utcoffset() or timedelta(0), bool(local.dst()), local.tzname() or "")
+
+
+def _transitions(tz: ZoneInfo) -> list[tuple[datetime, State, State]]:
+    """(UTC moment, state before, state after); the first entry is the state in 1970."""
+    moment, state = ZONE_START, _state(tz, ZONE_START)
+    found = [(moment - state[0], state, state)]  # local midnight, 1 January 1970
+    day = timedelta(days=1)
+    while moment < ZONE_END:
+        if _state(tz, moment + day) == state:
+            moment += day
+            continue
+        low, high = moment, moment + day  # the change lies in (low, high]: bisect to the second
+        while high - low > timedelta(seconds=1):
+            middle = low + (high - low) / 2
+            middle = middle.replace(microsecond=0)
+            if _state(tz, middle) == state:
+                low = middle
+            else:
+                high = middle
+        after = _state(tz, high)
+        found.append((high, state, after))
+        moment, state = high, after
+    return found

@@ -231,6 +231,31 @@ REGISTRATION_ID = {"name": "id", "in": "path", "required": True,
 TOKEN = {"name": "token", "in": "query", "required": True,
          "description": "the secret token from the ticket link", "schema": {"type": "string"}}
 
+def calendar_feed(summary: str, *parameters: dict[str, Any]) -> dict[str, Any]:
+    """A public iCalendar feed: text/calendar, conditional GET, short text errors."""
+    plain = {"text/plain": {"schema": {"type": "string"}}}
+    return {"get": {
+        "summary": summary,
+        "description": "One VEVENT per session; UIDs never change and SEQUENCE follows the "
+                       "event's revision. Supports If-None-Match and If-Modified-Since.",
+        "parameters": [
+            *parameters,
+            query("lang", "language of the texts (default: the site's)", enum=["ja", "en"]),
+            query("format", "only sessions in_person, hybrid or online (comma-separated)"),
+        ],
+        "responses": {
+            "200": {"description": "The calendar",
+                    "headers": {"ETag": {"schema": {"type": "string"}},
+                                "Last-Modified": {"schema": {"type": "string"}},
+                                "Cache-Control": {"schema": {"type": "string"}}},
+                    "content": {"text/calendar": {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified since the client's copy"},
+            "404": {"description": "No such organization, series or event", "content": plain},
+            "422": {"description": "A filter is invalid", "content": plain},
+        },
+    }}
+
+
 PATHS: dict[str, Any] = {
     "/healthz": {"get": {"summary": "Health check (database included)",
                          "responses": {**ok("Health"), "503": {
@@ -349,6 +374,14 @@ PATHS: dict[str, Any] = {
         "parameters": [path_slug("series")],
         "get": {"summary": "One series", "responses": {**ok("Series"), **problems(404)}},
     },
+    "/feeds/events.ics": calendar_feed("Calendar feed of all public events"),
+    "/feeds/orgs/{slug}.ics": calendar_feed(
+        "Calendar feed of the events in which an organization has a role",
+        path_slug("organization"), query("role", "only these roles, e.g. co_host,supporter")),
+    "/feeds/series/{slug}.ics": calendar_feed("Calendar feed of one series",
+                                              path_slug("series")),
+    "/events/{slug}.ics": calendar_feed("One event's calendar (the page's add to calendar)",
+                                        path_slug("event")),
 }
 
 

@@ -324,6 +324,14 @@ async def test_ics_route_wins_over_the_event_page(client):
         "text/calendar")
 
 
+def test_feeds_are_in_the_openapi_document():
+    from api import feeds as feed_routes
+    from api.openapi import PATHS
+
+    for route in feed_routes.routes:
+        assert "get" in PATHS[route.path], route.path
+
+
 # ---- HTTP ------------------------------------------------------------------------------------
 
 async def test_conditional_requests_and_head(client):

@@ -20,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from events import seats
 from events.catalogue import attendance_modes
 from events.errors import Conflict, NotFound, Refused
 from events.models import (
@@ -130,34 +131,6 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-# ---- seat counters -----------------------------------------------------------------------
-
-async def _take_seat(event_id: int, mode: str, conn) -> bool:
-    """One conditional UPDATE: a seat if one is free and nobody waits before us."""
-    confirmed, capacity, waiting = f"{mode}_confirmed", f"{mode}_capacity", f"{mode}_waitlisted"
-    taken = await Event.filter(
-        Q(**{f"{capacity}__isnull": True}) | Q(**{f"{confirmed}__lt": F(capacity)}),
-        id=event_id, **{waiting: 0},
-    ).using_db(conn).update(**{confirmed: F(confirmed) + 1})
-    return taken == 1
-
-
-async def _join_queue(event_id: int, mode: str, conn) -> tuple[int, int]:
-    """Join the end of the mode's waiting list; returns (queue number, position)."""
-    waiting = f"{mode}_waitlisted"
-    await Event.filter(id=event_id).using_db(conn).update(
-        **{waiting: F(waiting) + 1}, queue_seq=F("queue_seq") + 1)
-    row = await Event.filter(id=event_id).using_db(conn).values(waiting, "queue_seq")
-    return row[0]["queue_seq"], row[0][waiting]
-
-
-async def _release(registration: Registration, conn) -> None:
-    counter = f"{registration.attendance}_" + (
-        "confirmed" if registration.status == "confirmed" else "waitlisted")
-    await Event.filter(id=registration.event_id).using_db(conn).update(  # type: ignore[attr-defined]
-        **{counter: F(counter) - 1})
-
-
 async def promote_waitlist(event_id: int, mode: str, now: datetime, conn) -> list[Registration]:
     """Fill free seats from the head of the mode's waiting list, in order."""
     promoted: list[Registration] = []
@@ -198,46 +171,57 @@ async def register(slug: str, data: Any, *, now: datetime, require_consent: bool
     event = await open_event(slug)
     check_open(event, now)
     fields = await parse_registration(event, data, require_consent=require_consent)
-    existing = await Registration.get_or_none(event_id=event.id,
-                                              email_normalized=fields["email_normalized"])
-    if existing is not None and existing.status != "cancelled":
-        raise _already(existing)
+    values = {
+        "event_id": event.id, "token": secrets.token_urlsafe(24), "name": fields["name"],
+        "name_kana": fields["name_kana"], "email": fields["email"],
+        "email_normalized": fields["email_normalized"], "affiliation": fields["affiliation"],
+        "membership": fields["membership"], "attendance": fields["attendance"],
+        "locale": fields["locale"], "consent_at": now if fields["consent"] else None,
+        "created_at": now, "updated_at": now,
+    }
     try:
-        async with in_transaction() as conn:
-            mode = fields["attendance"]
-            if await _take_seat(event.id, mode, conn):
-                status, queue, position = "confirmed", 0, None
-            else:
-                status = "waitlisted"
-                queue, position = await _join_queue(event.id, mode, conn)
-            values = {
-                "name": fields["name"], "name_kana": fields["name_kana"],
-                "email": fields["email"], "affiliation": fields["affiliation"],
-                "membership": fields["membership"], "attendance": mode,
-                "locale": fields["locale"], "status": status, "queue_seq": queue,
-                "consent_at": now if fields["consent"] else None, "updated_at": now,
-            }
-            if existing is not None:
-                # A cancelled registration comes back to life at the end of the queue.
-                updated = await Registration.filter(
-                    id=existing.id, status="cancelled").using_db(conn).update(
-                    **values, cancelled_at=None, checked_in_at=None)
-                if not updated:
-                    raise IntegrityError("registration changed meanwhile")
-                registration = await Registration.get(id=existing.id).using_db(conn)
-            else:
-                registration = await Registration.create(
-                    event_id=event.id, email_normalized=fields["email_normalized"],
-                    token=secrets.token_urlsafe(24), created_at=now, using_db=conn, **values)
-            await _notify(registration, status, now, conn)
+        registration_id, status, queue, position = await seats.register(
+            values, fields["attendance"])
     except IntegrityError:
-        # A concurrent twin won the unique (event, email) index; our seat was rolled back.
-        twin = await Registration.get_or_none(event_id=event.id,
-                                              email_normalized=fields["email_normalized"])
-        if twin is None:
+        # The unique (event, email) index: registered already, or cancelled and back.
+        existing = await Registration.get_or_none(event_id=event.id,
+                                                  email_normalized=fields["email_normalized"])
+        if existing is None:
             raise
-        raise _already(twin) from None
+        if existing.status != "cancelled":
+            raise _already(existing) from None
+        registration_id, position = await _reactivate(existing, values, now)
+        registration = await Registration.get(id=registration_id)
+    else:
+        # Built from what was inserted: saves a query on the flash-crowd path.
+        registration = Registration(id=registration_id, status=status, queue_seq=queue,
+                                    checked_in_at=None, cancelled_at=None, **values)
+        registration._saved_in_db = True
+    registration.event = event
     return Answer(registration, position)
+
+
+async def _reactivate(existing: Registration, values: dict[str, Any], now: datetime
+                      ) -> tuple[int, int | None]:
+    """A cancelled registration comes back to life, at the end of the queue if full."""
+    mode = values["attendance"]
+    async with in_transaction() as conn:
+        position = None
+        if await seats.take_seat(existing.event_id, mode, conn):  # type: ignore[attr-defined]
+            status, queue = "confirmed", 0
+        else:
+            status = "waitlisted"
+            queue, position = await seats.join_queue(existing.event_id, mode, conn)  # type: ignore[attr-defined]
+        changes = {k: v for k, v in values.items()
+                   if k not in ("event_id", "token", "created_at", "email_normalized")}
+        updated = await Registration.filter(id=existing.id, status="cancelled").using_db(
+            conn).update(**changes, status=status, queue_seq=queue, cancelled_at=None,
+                         checked_in_at=None)
+        if not updated:
+            raise _already(existing)
+        existing.status = status
+        await _notify(existing, status, now, conn)
+    return existing.id, position
 
 
 def _already(existing: Registration) -> Conflict:
@@ -271,13 +255,12 @@ async def waitlist_position(registration: Registration) -> int | None:
 async def cancel(registration: Registration, *, now: datetime) -> Registration:
     """Idempotent: cancelling twice is fine. Frees the seat and promotes in order."""
     async with in_transaction() as conn:
-        # Touch the event row first: the lock orders us with concurrent seat changes.
-        await Event.filter(id=registration.event_id).using_db(conn).update(  # type: ignore[attr-defined]
-            queue_seq=F("queue_seq"))
+        # Lock the event first: it orders us with concurrent seat changes.
+        await seats.lock_event(registration.event_id, conn)  # type: ignore[attr-defined]
         current = await Registration.get(id=registration.id).using_db(conn)
         if current.status == "cancelled":
             return registration
-        await _release(current, conn)
+        await seats.release(current, conn)
         was_confirmed = current.status == "confirmed"
         changed = await Registration.filter(id=current.id, status=current.status).using_db(
             conn).update(status="cancelled", cancelled_at=now, updated_at=now)
@@ -308,18 +291,18 @@ async def switch_attendance(registration: Registration, data: Any, *, now: datet
     if mode == registration.attendance:
         return Answer(registration, await waitlist_position(registration))
     async with in_transaction() as conn:
-        await Event.filter(id=event.id).using_db(conn).update(queue_seq=F("queue_seq"))
+        await seats.lock_event(event.id, conn)
         current = await Registration.get(id=registration.id).using_db(conn)
         if current.status == "cancelled":
             raise Refused("registration_cancelled", "This registration is cancelled.")
         old_mode, was_confirmed = current.attendance, current.status == "confirmed"
-        await _release(current, conn)
+        await seats.release(current, conn)
         position = None
-        if await _take_seat(event.id, mode, conn):
+        if await seats.take_seat(event.id, mode, conn):
             status, queue = "confirmed", 0
         else:
             status = "waitlisted"
-            queue, position = await _join_queue(event.id, mode, conn)
+            queue, position = await seats.join_queue(event.id, mode, conn)
         await Registration.filter(id=current.id).using_db(conn).update(
             attendance=mode, status=status, queue_seq=queue, updated_at=now)
         current.attendance, current.status = mode, status

@@ -33,7 +33,6 @@ def answer(request: Request, r: Registration, position: int | None, status: int 
 async def register(request: Request) -> JSONResponse:
     result = await reg.register(request.path_params["slug"], await json_body(request),
                                 now=now())
-    await result.registration.fetch_related("event")
     response = answer(request, result.registration, result.position, 201, personal=False)
     response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
                                    f"{result.registration.id}"

@@ -67,12 +67,12 @@ async def create_key(name: str, role: str, *, org_slug: str | None = None,
     organization = event = None
     if role in ("organizer", "partner"):
         if not org_slug:
-            errors.append(FieldError("org", f"a {role} key needs an organization"))
+            errors.append(FieldError("org", f"{role} keys need an organization"))
         elif (organization := await Organization.get_or_none(slug=org_slug)) is None:
             errors.append(FieldError("org", f"unknown organization {org_slug!r}"))
     if role == "checkin":
         if not event_slug:
-            errors.append(FieldError("event", "a checkin key needs an event"))
+            errors.append(FieldError("event", "checkin keys need an event"))
         elif (event := await Event.get_or_none(slug=event_slug)) is None:
             errors.append(FieldError("event", f"unknown event {event_slug!r}"))
     if errors:

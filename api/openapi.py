@@ -256,7 +256,24 @@ def calendar_feed(summary: str, *parameters: dict[str, Any]) -> dict[str, Any]:
     }}
 
 
+def html_page(summary: str, *parameters: dict[str, Any],
+              errors: tuple[int, ...] = ()) -> dict[str, Any]:
+    """A public page: HTML in Japanese or English, errors as HTML pages too."""
+    html = {"text/html": {"schema": {"type": "string"}}}
+    return {"get": {
+        "summary": summary,
+        "parameters": [*parameters, query("lang", "page language (default: Accept-Language, "
+                                          "then the site's)", type="string")],
+        "responses": {"200": {"description": "The page", "content": html},
+                      **{str(s): {"description": "Error page", "content": html}
+                         for s in errors}},
+    }}
+
+
 PATHS: dict[str, Any] = {
+    "/": html_page("Upcoming events by month, undated events, past events"),
+    "/events/{slug}": html_page("One event: sessions, partners, schema.org JSON-LD",
+                                path_slug("event"), errors=(404,)),
     "/healthz": {"get": {"summary": "Health check (database included)",
                          "responses": {**ok("Health"), "503": {
                              "description": "Database unavailable",

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import errors, feeds, openapi, pages
+from api import attendee, errors, feeds, openapi, pages
 from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
@@ -21,6 +21,7 @@ from api.v1 import registrations as v1_registrations
 from events import db, tickets
 from events.config import Settings
 from events.errors import DomainError
+from events.registration import RecentEvents
 
 
 async def healthz(request: Request) -> Response:
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *attendee.routes,
         *feeds.routes,
         *pages.routes,
     ]
@@ -64,4 +66,5 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
     app.state.settings = settings
     app.state.ticket_key = tickets.private_key(settings.secret_key, settings.ticket_key)
     app.state.templates = pages.make_templates(settings)
+    app.state.recent_events = RecentEvents()
     return app

@@ -43,7 +43,9 @@ local thread_id = 0
 setup = function(thread) thread:set("id", math.random(1, 1e9)) end
 request = function()
   counter = counter + 1
-  local body = string.format('{"name":"Bench %d","email":"b%d-%d@example.jp","attendance":"venue"}', counter, id, counter)
+  local body = string.format(
+    '{"name":"Bench %d","email":"b%d-%d@example.jp","attendance":"venue"}',
+    counter, id, counter)
   return wrk.format("POST", "/api/v1/events/bench/registrations",
                     {["Content-Type"] = "application/json"}, body)
 end

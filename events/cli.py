@@ -157,7 +157,7 @@ async def make_migrations(settings: Settings) -> None:
     from tortoise.cli.cli import CLIContext, makemigrations
 
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-        json.dump(db.tortoise_config(settings), f)
+        json.dump(db.tortoise_config(settings), f, default=lambda _: None)
         f.flush()
         await makemigrations(CLIContext(config=None, config_file=f.name), (), False, None)
 

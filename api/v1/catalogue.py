@@ -48,6 +48,7 @@ async def update_event(request: Request) -> JSONResponse:
     who.require_key()
     event = await catalogue.update_event(request.path_params["slug"], await json_body(request),
                                          actor=who, now=now())
+    request.app.state.recent_events.forget(request.path_params["slug"])
     return JSONResponse(rep.event(event, settings(request).base_url, private=True))
 
 

@@ -32,7 +32,7 @@ def answer(request: Request, r: Registration, position: int | None, status: int 
 
 async def register(request: Request) -> JSONResponse:
     result = await reg.register(request.path_params["slug"], await json_body(request),
-                                now=now())
+                                now=now(), events=request.app.state.recent_events)
     response = answer(request, result.registration, result.position, 201, personal=False)
     response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
                                    f"{result.registration.id}"

@@ -10,6 +10,7 @@ worker processes (and the CLI) from ever serving a stale feed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ LANGUAGES = ("ja", "en")
 # A cancelled event stays this long after its end, so subscribers see the cancellation.
 CANCELLED_KEPT = timedelta(days=30)
 LOAD_CHUNK = 500  # ids per IN (...) query: SQLite limits bound variables
+IN_LOOP_EVENTS = 20  # serialize more than this many events in a worker thread
 FeedKind = Literal["events", "org", "series", "event"]
 
 
@@ -64,6 +66,12 @@ class FeedCache:
         default_factory=OrderedDict)
     hits: int = 0
     builds: int = 0
+    _locks: dict[FeedQuery, asyncio.Lock] = field(default_factory=dict)
+
+    def lock(self, query: FeedQuery) -> asyncio.Lock:
+        if len(self._locks) > 2 * self.max_feeds:
+            self._locks = {q: lock for q, lock in self._locks.items() if lock.locked()}
+        return self._locks.setdefault(query, asyncio.Lock())
 
     def lookup(self, query: FeedQuery, marker: tuple[Any, ...], now: datetime) -> Feed | None:
         cached = self.feeds.get(query)
@@ -112,21 +120,28 @@ async def render_feed(query: FeedQuery, *, cache: FeedCache, base_url: str, site
     marker = await catalogue_marker()
     if (feed := cache.lookup(query, marker, now)) is not None:
         return feed
-    feed = await _build(query, marker, base_url=base_url, site_name=site_name, timezone=timezone,
-                        now=now, entries=cache.entries)
-    cache.store(query, marker, feed)
+    # After a restart every subscriber's client asks at once: build each feed once.
+    async with cache.lock(query):
+        marker = await catalogue_marker()
+        if (feed := cache.lookup(query, marker, now)) is not None:
+            return feed
+        feed = await _build(query, marker, base_url=base_url, site_name=site_name,
+                            timezone=timezone, now=now, entries=cache.entries)
+        cache.store(query, marker, feed)
     return feed
 
 
 async def catalogue_marker() -> tuple[Any, ...]:
-    """Moves with every change that can alter a feed: catalogue writes set updated_at."""
+    """Moves with every change that can alter a feed.
+
+    Every catalogue write to an event, its sessions or its partners sets the event's
+    updated_at; the count catches a deleted event. Renaming an organization or a series
+    (there is no API for it yet) would have to touch its events' updated_at too.
+    """
     _, rows = await get_connection("default").execute_query(
-        'SELECT (SELECT MAX(updated_at) FROM "event") AS newest, '
-        '(SELECT COUNT(*) FROM "event") AS events, '
-        '(SELECT COUNT(*) FROM "organization") AS orgs, '
-        '(SELECT COUNT(*) FROM "series") AS series')
+        'SELECT MAX(updated_at) AS newest, COUNT(*) AS events FROM "event"')
     row = dict(rows[0])
-    return (_as_datetime(row["newest"]), row["events"], row["orgs"], row["series"])
+    return (_as_datetime(row["newest"]), row["events"])
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -220,12 +235,19 @@ async def _entries(rows: list[tuple], query: FeedQuery, base_url: str,
 
     found = {r[0]: cache.get(key(*r[:3])) for r in rows}
     missing = [event_id for event_id, entries in found.items() if entries is None]
-    for event in (await load_events(missing)).values():
-        made = calendar.event_entries(event, base_url=base_url, lang=query.lang,
-                                      formats=query.formats)
+    events = list((await load_events(missing)).values())
+
+    def serialize() -> list[calendar.Entries]:
+        return [calendar.event_entries(e, base_url=base_url, lang=query.lang,
+                                       formats=query.formats) for e in events]
+
+    # icalendar needs ~0.5 ms a session: a big cold build in a thread lets the event loop
+    # keep answering other requests (slowly: the GIL is shared) instead of stalling.
+    made = await asyncio.to_thread(serialize) if len(events) > IN_LOOP_EVENTS else serialize()
+    for event, entries in zip(events, made, strict=True):
         # Keyed on what was loaded: had the event changed meanwhile, the marker moved too.
-        cache.put(key(event.id, event.revision, event.updated_at), made)
-        found[event.id] = made
+        cache.put(key(event.id, event.revision, event.updated_at), entries)
+        found[event.id] = entries
     return [entries for entries in found.values() if entries is not None]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re
@@ -404,6 +405,16 @@ async def test_cached_feed_is_reused_and_never_stale(client, admin):
     assert cache.builds == builds + 1
     assert cache.entries.misses == misses + 1, "only the changed event is serialized again"
     assert [str(e["SUMMARY"]) for e in vevents(changed.content)] == ["Renamed", "テストイベント"]
+
+
+async def test_a_crowd_asking_for_a_cold_feed_builds_it_once(client):
+    for i in range(3):
+        await make_event(slug=f"e{i}", start=datetime(2031, 1, 1 + i, 1, tzinfo=UTC))
+    responses = await asyncio.gather(*(client.get("/feeds/events.ics") for _ in range(8)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+    cache: FeedCache = client._transport.app.state.feed_cache
+    assert cache.builds == 1 and cache.entries.misses == 3
 
 
 # ---- privacy, over the demo data -------------------------------------------------------------

@@ -1,0 +1,437 @@
+"""Calendar feeds: build cost against plain strings, and serving against a bare endpoint.
+
+    python bench/feeds.py [--seconds 5] [--rounds 3] [--connections 64]
+        [--postgres postgresql://postgres@127.0.0.1:5432/bench]
+
+1. Build: a feed of 1,000 and of 10,000 sessions (10 sessions per event) with
+   `events.calendar` (icalendar), against a same-run baseline that writes the same
+   events as plain strings (escaping and folding by hand; both outputs are parsed back
+   and compared). Also the rebuild after one event changed, with the per-revision
+   entry cache warm, and a build entirely from the cache.
+2. Serve: requests/s of GET /feeds/events.ics (1,000 sessions) and of one event's
+   feed, answered 200 (cached bytes) and 304 (If-None-Match), on a real uvicorn,
+   against a bare Starlette endpoint sending the same bytes, in the same run. The load
+   generator is `wrk` (Debian package), in its own process; targets are interleaved
+   over several rounds and the median is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import icalendar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from events import calendar, catalogue, db  # noqa: E402
+from events.access import Actor  # noqa: E402
+from events.config import Settings  # noqa: E402
+from events.models import Event, Organization, Series  # noqa: E402
+
+SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
+BASE_URL = "http://127.0.0.1"
+SESSIONS_PER_EVENT = 10
+HTTP_EVENTS = 100  # 1,000 sessions in the feed served over HTTP
+BARE_APP = """
+import os
+from pathlib import Path
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+BODY = Path(os.environ["BENCH_BODY"]).read_bytes()
+SMALL = Path(os.environ["BENCH_SMALL"]).read_bytes()
+
+def serve(body):
+    async def endpoint(request):
+        return Response(body, media_type="text/calendar",
+                        headers={"ETag": '"x"', "Cache-Control": "public, max-age=300"})
+    return endpoint
+
+async def not_modified(request):
+    return Response(status_code=304, headers={"ETag": '"x"'})
+
+app = Starlette(routes=[Route("/feed.ics", serve(BODY)), Route("/small.ics", serve(SMALL)),
+                        Route("/304.ics", not_modified), Route("/healthz", serve(b"ok"))])
+"""
+
+
+# ---- 1. building ----------------------------------------------------------------------------
+
+def sample_events(count: int) -> list[Any]:
+    """Events as catalogue.load_details leaves them, without a database."""
+    orgs = [SimpleNamespace(name_ja=f"一般社団法人 サンプル協会 {i}",
+                            name_en=f"Sample Association {i}") for i in range(5)]
+    series = SimpleNamespace(name_ja="迷惑メール対策カンファレンス", name_en="Anti-spam Conference")
+    updated = datetime(2026, 1, 10, 3, tzinfo=UTC)
+    events = []
+    for e in range(count):
+        start = datetime(2026, 4, 14, 1, tzinfo=UTC) + timedelta(days=e)
+        sessions = [SimpleNamespace(
+            id=e * SESSIONS_PER_EVENT + n + 1, title_ja=f"セッション {n + 1}: 基調講演, パネル",
+            title_en=f"Session {n + 1}: keynote, panel", starts_at=start + timedelta(hours=n),
+            ends_at=start + timedelta(hours=n + 1), format=("in_person", "hybrid", "online")[n % 3],
+            venue_name="", venue_address="") for n in range(SESSIONS_PER_EVENT)]
+        events.append(SimpleNamespace(
+            id=e + 1, slug=f"event-{e + 1}", title_ja=f"インターネット協会 イベント {e + 1}",
+            title_en=f"Association event {e + 1}",
+            summary_ja="行政・自治体・非IT企業との協働によるDXの事例と、会員企業のマッチング。",
+            summary_en="DX case studies with government, municipalities and non-IT companies.",
+            status="cancelled" if e % 17 == 0 else "scheduled", timezone="Asia/Tokyo",
+            venue_name="東京国際フォーラム", venue_address="東京都千代田区丸の内3-5-1",
+            revision=e % 4, updated_at=updated + timedelta(minutes=e), series=series,
+            session_list=sessions,
+            partner_list=[SimpleNamespace(role=role, organization=orgs[(e + i) % 5])
+                          for i, role in enumerate(("organizer", "co_host", "supporter"))]))
+    return events
+
+
+def escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """75 octets per line, never cutting a UTF-8 character."""
+    if len(line.encode()) <= 75:
+        return line + "\r\n"
+    out, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode())
+        if size + width > 75:
+            out.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n".join(out) + "\r\n"
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def as_strings(events: list[Any], lang: str, uid: str, name: str) -> bytes:
+    """The same feed as `calendar.build_calendar`, written by hand."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{calendar.PRODID}",
+             f"NAME:{escape(name)}", f"X-WR-CALNAME:{escape(name)}",
+             "X-WR-TIMEZONE:Asia/Tokyo", "REFRESH-INTERVAL;VALUE=DURATION:PT1H", f"UID:{uid}",
+             "X-PUBLISHED-TTL:PT1H"]
+    out = ["".join(fold(line) for line in lines), calendar._vtimezone("Asia/Tokyo").decode()]
+    for event in events:
+        tz = calendar.ZoneInfo(event.timezone)
+        title = calendar.pick(event.title_ja, event.title_en, lang)
+        prefix = calendar.SUMMARY_PREFIX.get(event.status, {}).get(lang, "")
+        partners = "\n".join(
+            f"{calendar.ROLE_LABELS[role][lang]}: " + calendar.LIST_SEPARATOR[lang].join(
+                calendar.pick(p.organization.name_ja, p.organization.name_en, lang)
+                for p in event.partner_list if p.role == role)
+            for role in ("organizer", "co_host", "supporter", "sponsor", "cooperator")
+            if any(p.role == role for p in event.partner_list))
+        url = calendar.event_url(BASE_URL, event.slug, lang)
+        series = calendar.pick(event.series.name_ja, event.series.name_en, lang)
+        for s in event.session_list:
+            part = calendar.pick(s.title_ja, s.title_en, lang)
+            summary = f"{title} — {part}" if part and part != title else title
+            paragraphs = [calendar.pick(event.summary_ja, event.summary_en, lang), partners]
+            if s.format != "in_person":
+                paragraphs.append(calendar.ONLINE_NOTE[lang])
+            paragraphs.append(url)
+            entry = [
+                "BEGIN:VEVENT", f"SUMMARY:{escape(prefix + summary)}",
+                f"DTSTART;TZID={event.timezone}:{s.starts_at.astimezone(tz):%Y%m%dT%H%M%S}",
+                f"DTEND;TZID={event.timezone}:{s.ends_at.astimezone(tz):%Y%m%dT%H%M%S}",
+                f"DTSTAMP:{stamp(event.updated_at)}",
+                f"UID:{calendar.session_uid(s.id, '127.0.0.1')}",
+                f"SEQUENCE:{event.revision}",
+                f"CATEGORIES:{escape(series)},{escape(calendar.FORMAT_LABELS[s.format][lang])}",
+                "DESCRIPTION:" + escape("\n\n".join(paragraphs)),
+                f"LAST-MODIFIED:{stamp(event.updated_at)}",
+            ]
+            if s.format != "online":
+                entry.append("LOCATION:" + escape(f"{event.venue_name}, {event.venue_address}"))
+            entry += [f"STATUS:{calendar.STATUS[event.status]}", f"URL;VALUE=URI:{url}",
+                      "END:VEVENT"]
+            out.append("".join(fold(line) for line in entry))
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode()
+
+
+def same_content(a: bytes, b: bytes) -> bool:
+    """Both feeds parse to the same calendar properties and the same events."""
+    def content(body: bytes) -> tuple:
+        cal = icalendar.Calendar.from_ical(body)
+        props = sorted((k, v.to_ical()) for k, v in cal.property_items(recursive=False)
+                       if k not in ("BEGIN", "END"))
+        events = [sorted((k, v.to_ical() if hasattr(v, "to_ical") else str(v))
+                         for k, v in e.property_items(recursive=False)) for e in cal.events]
+        return props, events
+
+    return content(a) == content(b)
+
+
+def timed(fn) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def bench_build(sessions: int, rounds: int) -> dict[str, Any]:
+    events = sample_events(sessions // SESSIONS_PER_EVENT)
+    options = {"uid": "feed-events-ja@127.0.0.1", "name": "kaigi イベント",
+               "base_url": BASE_URL, "lang": "ja"}
+    calendar._vtimezone("Asia/Tokyo")  # built once per process, not part of a feed
+    times: dict[str, list[float]] = {"icalendar": [], "strings": [], "one changed": [],
+                                     "all cached": []}
+    for _ in range(rounds):  # interleaved, so machine noise hits every variant alike
+        t, built = timed(lambda: calendar.build_calendar(events, **options))
+        times["icalendar"].append(t)
+        t, plain = timed(lambda: as_strings(events, "ja", options["uid"], options["name"]))
+        times["strings"].append(t)
+        cache = calendar.EntryCache()
+        calendar.build_calendar(events, cache=cache, **options)
+        events[0].updated_at += timedelta(seconds=1)
+        t, _ = timed(lambda cache=cache: calendar.build_calendar(events, cache=cache, **options))
+        times["one changed"].append(t)
+        t, cached = timed(lambda cache=cache: calendar.build_calendar(events, cache=cache,
+                                                                      **options))
+        times["all cached"].append(t)
+    events[0].updated_at -= timedelta(seconds=rounds)
+    built = calendar.build_calendar(events, **options)
+    plain = as_strings(events, "ja", options["uid"], options["name"])
+    return {"sessions": sessions, "size": len(built), "plain size": len(plain),
+            "identical": same_content(built, plain),
+            **{k: statistics.median(v) for k, v in times.items()}}
+
+
+# ---- 2. serving ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def uvicorn(target: str, port: int, factory: bool = False) -> list[str]:
+    cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "error", "--no-access-log"]
+    return cmd + (["--factory"] if factory else [])
+
+
+def run_wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> float:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        raise SystemExit(f"{url}: {m.group(1)} error responses\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+async def prepare(settings: Settings) -> None:
+    await db.migrate(settings)
+    async with db.connected(settings):
+        await Event.all().delete()
+        org, _ = await Organization.get_or_create(slug="iajapan", defaults={
+            "name_ja": "インターネット協会", "name_en": "Internet Association Japan"})
+        await Series.get_or_create(slug="bench", defaults={"name_ja": "ベンチ", "name_en": "Bench"})
+        start = datetime(2030, 4, 14, 1, tzinfo=UTC)
+        for e in range(HTTP_EVENTS):
+            first = start + timedelta(days=e)
+            await catalogue.create_event({
+                "slug": f"bench-{e}", "series": "bench",
+                "title": {"ja": f"ベンチマーク {e}", "en": f"Benchmark {e}"},
+                "summary": {"ja": "概要, 説明; など", "en": "Summary, text; etc."},
+                "venue": {"name": "会場", "address": "東京都港区"},
+                "stream_url": "https://stream.example.net/bench",
+                "sessions": [{"title": f"Part {n}", "format": ("hybrid", "online")[n % 2],
+                              "starts_at": (first + timedelta(hours=n)).isoformat(),
+                              "ends_at": (first + timedelta(hours=n + 1)).isoformat()}
+                             for n in range(SESSIONS_PER_EVENT)],
+                "partners": [{"org": org.slug, "role": "organizer"}],
+            }, actor=Actor(role="admin"), default_timezone="Asia/Tokyo", now=datetime.now(UTC))
+
+
+async def touch(settings: Settings) -> None:
+    """A change to one event, as an organizer's edit would make it."""
+    async with db.connected(settings):
+        await catalogue.update_event("bench-0", {"summary": "changed"}, actor=Actor(role="admin"),
+                                     now=datetime.now(UTC))
+
+
+def _run(fn, settings):
+    return asyncio.run(fn(settings))
+
+
+def fresh(fn, settings: Settings):
+    """The ORM keeps per-process state of one database: use a fresh process each time."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_run, fn, settings).result()
+
+
+def first_request_ms(url: str) -> float:
+    start = time.perf_counter()
+    httpx.get(url, timeout=60).raise_for_status()
+    return (time.perf_counter() - start) * 1000
+
+
+def kaigi_server(database_url: str, tmp: Path) -> tuple[subprocess.Popen, str, dict[str, float]]:
+    env = {"KAIGI_DATABASE_URL": database_url, "KAIGI_SECRET_KEY": SECRET,
+           "KAIGI_BASE_URL": BASE_URL, "KAIGI_VAR_DIR": str(tmp)}
+    settings = Settings.from_env(env)
+    if not settings.is_sqlite:
+        asyncio.run(_reset_pg(database_url))
+    fresh(prepare, settings)
+    port = free_port()
+    server = start(uvicorn("api.asgi:create", port, factory=True), env, port)
+    url = f"http://127.0.0.1:{port}"
+    latency = {"cold build": first_request_ms(f"{url}/feeds/events.ics")}
+    fresh(touch, settings)
+    latency["rebuild, 1 event changed"] = first_request_ms(f"{url}/feeds/events.ics")
+    latency["cached"] = first_request_ms(f"{url}/feeds/events.ics")
+    return server, url, latency
+
+
+async def _reset_pg(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+def bench_http(args: argparse.Namespace, tmp: Path) -> tuple[list, dict]:
+    servers: list[subprocess.Popen] = []
+    try:
+        kaigi: dict[str, str] = {}
+        latencies: dict[str, dict[str, float]] = {}
+        databases = [("SQLite", f"sqlite://{tmp / 'bench.sqlite3'}")]
+        if args.postgres:
+            databases.append(("PostgreSQL", args.postgres))
+        for label, database_url in databases:
+            server, url, latencies[label] = kaigi_server(database_url, tmp)
+            servers.append(server)
+            kaigi[label] = url
+
+        first = next(iter(kaigi.values()))
+        feed = httpx.get(f"{first}/feeds/events.ics")
+        small = httpx.get(f"{first}/events/bench-1.ics")
+        (tmp / "feed.ics").write_bytes(feed.content)
+        (tmp / "small.ics").write_bytes(small.content)
+        (tmp / "bare_app.py").write_text(BARE_APP)
+        port = free_port()
+        servers.append(start(uvicorn("bare_app:app", port), {
+            "PYTHONPATH": str(tmp), "BENCH_BODY": str(tmp / "feed.ics"),
+            "BENCH_SMALL": str(tmp / "small.ics")}, port))
+        bare = f"http://127.0.0.1:{port}"
+
+        targets: list[tuple[str, str, dict[str, str], str]] = [
+            ("bare Starlette, same 1,000-session bytes", f"{bare}/feed.ics", {}, "big"),
+            ("bare Starlette, same one-event bytes", f"{bare}/small.ics", {}, "small"),
+            ("bare Starlette, 304", f"{bare}/304.ics", {}, "304"),
+        ]
+        for label, url in kaigi.items():
+            targets += [
+                (f"kaigi {label}: /healthz (one SELECT 1)", f"{url}/healthz", {}, "304"),
+                (f"kaigi {label}: feed of 1,000 sessions, 200", f"{url}/feeds/events.ics", {},
+                 "big"),
+                (f"kaigi {label}: feed of 1,000 sessions, 304", f"{url}/feeds/events.ics",
+                 {"If-None-Match": feed.headers["etag"]}, "304"),
+                (f"kaigi {label}: one event's feed, 200", f"{url}/events/bench-1.ics", {},
+                 "small"),
+                (f"kaigi {label}: one event's feed, 304", f"{url}/events/bench-1.ics",
+                 {"If-None-Match": small.headers["etag"]}, "304"),
+            ]
+        results: dict[str, list[float]] = {t[0]: [] for t in targets}
+        for _ in range(args.rounds):
+            for label, url, headers, _kind in targets:
+                results[label].append(run_wrk(url, args.seconds, args.connections, headers))
+        medians = {label: statistics.median(v) for label, v in results.items()}
+        baseline = {"big": medians[targets[0][0]], "small": medians[targets[1][0]],
+                    "304": medians[targets[2][0]]}
+        rows = [(label, medians[label], medians[label] / baseline[kind])
+                for label, _u, _h, kind in targets]
+        return rows, {"latencies": latencies, "feed size": len(feed.content),
+                      "small size": len(small.content)}
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--postgres", default=os.environ.get("KAIGI_BENCH_POSTGRES_URL", ""),
+                        help="PostgreSQL URL (its public schema is dropped!); empty to skip")
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args()
+
+    print(f"== build: median of {args.rounds} interleaved rounds, "
+          f"{SESSIONS_PER_EVENT} sessions per event")
+    print(f"{'sessions':>8} {'bytes':>10} {'icalendar s':>12} {'strings s':>10} {'ratio':>6} "
+          f"{'1 changed s':>12} {'cached s':>9} {'same content':>13}")
+    for sessions in (1_000, 10_000):
+        r = bench_build(sessions, args.rounds)
+        print(f"{r['sessions']:8,} {r['size']:10,} {r['icalendar']:12.3f} {r['strings']:10.3f} "
+              f"{r['icalendar'] / r['strings']:6.1f} {r['one changed']:12.4f} "
+              f"{r['all cached']:9.4f} {str(r['identical']):>13}")
+    print(f"   (per session: icalendar {r['icalendar'] / r['sessions'] * 1e6:.0f} µs, "
+          f"strings {r['strings'] / r['sessions'] * 1e6:.0f} µs)")
+    if args.skip_http:
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed as the load generator (apt-get install wrk)")
+
+    with tempfile.TemporaryDirectory() as name:
+        rows, info = bench_http(args, Path(name))
+    print(f"\n== serve: wrk -t1 -c{args.connections}, {args.seconds}s x {args.rounds} "
+          f"interleaved rounds (median), one uvicorn worker each; feed {info['feed size']:,} "
+          f"bytes, one event {info['small size']:,} bytes")
+    print(f"{'target':52} {'req/s':>8} {'ratio to bare, same bytes':>26}")
+    for label, rps, ratio in rows:
+        print(f"{label:52} {rps:8.0f} {ratio:26.2f}")
+    for label, latency in info["latencies"].items():
+        print(f"first GET of the 1,000-session feed on {label}: " + ", ".join(
+            f"{k} {v:.0f} ms" for k, v in latency.items()))
+
+
+if __name__ == "__main__":
+    main()

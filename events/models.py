@@ -171,6 +171,61 @@ class Notification(Model):
         unique_together = (("registration", "purpose", "revision"),)
 
 
+class Admission(Model):
+    """An accepted entry: one per registration and session day (the venue door)."""
+
+    id = fields.IntField(primary_key=True)
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "kaigi.Registration", related_name="admissions", on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="admissions", on_delete=fields.CASCADE
+    )
+    session: fields.ForeignKeyNullableRelation[Session] = fields.ForeignKeyField(
+        "kaigi.Session", related_name="admissions", null=True, on_delete=fields.SET_NULL
+    )
+    # The local date (event time zone) of the session day, ISO format.
+    day = fields.CharField(max_length=10)
+    gate = fields.CharField(max_length=100, default="")
+    admitted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "admission"
+        unique_together = (("registration", "day"),)
+
+
+class Scan(Model):
+    """Every scan, accepted or refused, for the organizer's audit and for retries."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="scans", on_delete=fields.CASCADE
+    )
+    registration: fields.ForeignKeyNullableRelation[Registration] = fields.ForeignKeyField(
+        "kaigi.Registration", related_name="scans", null=True, on_delete=fields.SET_NULL
+    )
+    admission: fields.ForeignKeyNullableRelation[Admission] = fields.ForeignKeyField(
+        "kaigi.Admission", related_name="scans", null=True, on_delete=fields.SET_NULL
+    )
+    api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
+        "kaigi.ApiKey", related_name="scans", null=True, on_delete=fields.SET_NULL
+    )
+    # A client's id for this scan: the same nonce again is a retry of the same scan.
+    nonce = fields.CharField(max_length=100, null=True)
+    code = fields.CharField(max_length=200, default="")
+    result = fields.CharField(max_length=32)
+    gate = fields.CharField(max_length=100, default="")
+    offline = fields.BooleanField(default=False)
+    scanned_at = fields.DatetimeField()
+    received_at = fields.DatetimeField()
+    # The answer given, replayed verbatim for a retried nonce.
+    answer = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "scan"
+        unique_together = (("event", "nonce"),)
+
+
 class ApiKey(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)

@@ -32,13 +32,15 @@ from events.models import (
     Organization,
     Registration,
 )
-from events.validation import Checker
+from events.validation import Checker, storable
 
 KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 BASIC_MEMBERSHIPS = ("none", "member", "oic_member")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -261,7 +263,8 @@ def _already(existing: Registration) -> Conflict:
 
 async def by_token(registration_id: int | None, token: str) -> Registration:
     """The attendee's registration, proven by the secret token only."""
-    if not token or len(token) > 64:
+    if not TOKEN_RE.match(token or "") or (
+            registration_id is not None and not 0 < registration_id < MAX_ID):
         raise NotFound("No such registration.")
     query = Registration.filter(token=token)
     if registration_id is not None:
@@ -363,6 +366,8 @@ async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
             check.fail("attendance", "must be venue or online")
         query = query.filter(attendance=attendance)
     if q := params.get("q", "").strip():
+        if len(q) > 200 or not storable(q):
+            check.fail("q", "must be at most 200 characters of text")
         query = query.filter(Q(name__icontains=q) | Q(name_kana__icontains=q)
                              | Q(email_normalized__icontains=q.lower())
                              | Q(affiliation__icontains=q))
@@ -376,6 +381,8 @@ async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
             check.fail("limit", "must be a whole number from 1 to 500")
     if cursor := params.get("cursor"):
         try:
+            if not 0 <= int(cursor) < MAX_ID:
+                raise ValueError
             query = query.filter(id__gt=int(cursor))
         except ValueError:
             check.fail("cursor", "is not a cursor this server gave out")

@@ -242,3 +242,18 @@ async def test_registration_on_a_multi_part_event(client):
                                                              fmt="online")])
     assert (await register(client, "parts", attendance="online")).status_code == 201
     assert (await register(client, "parts", n=2, attendance="venue")).status_code == 201
+
+
+async def test_odd_tokens_ids_and_queries_are_clean_errors(client, admin):
+    await make_event(slug="odd")
+    for path in ("/api/v1/registrations/99999999999?token=" + "a" * 32,
+                 "/api/v1/registrations/1?token=%00abc",
+                 "/api/v1/registrations/1?token=" + "é" * 20,
+                 "/tickets/%00abcdefghijklmnopq", "/tickets/" + "a" * 300):
+        response = await client.get(path)
+        assert response.status_code == 404, (path, response.text)
+    for params in ({"q": "\x00"}, {"cursor": "99999999999999"}, {"cursor": "x"},
+                   {"status": "gone"}, {"limit": "0"}):
+        response = await client.get("/api/v1/events/odd/registrations", headers=admin,
+                                    params=params)
+        assert response.status_code == 422, (params, response.text)

@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "demo") and not os.environ.get("KAIGI_BASE_URL"):
+        # Links in pages and feeds should point where this server actually listens.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        os.environ["KAIGI_BASE_URL"] = f"http://{host}:{args.port}"
     try:
         settings = Settings.from_env(
             dev=True if args.command in ("demo", "makemigrations") else None)

@@ -7,10 +7,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from events.checkin import RESULT_STATUS
 from events.models import EVENT_STATUSES, PARTNER_ROLES, SESSION_FORMATS
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$", "maxLength": 100}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+CHECKIN_RESULTS = list(RESULT_STATUS)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -195,6 +197,107 @@ SCHEMAS: dict[str, Any] = {
                   "properties": {"algorithm": {"const": "Ed25519"}, "key_id": {"type": "string"},
                                  "public_key": {"type": "string"}, "format": {"type": "string"},
                                  "code_format": {"type": "string"}}},
+    "CheckinIn": {
+        "type": "object", "additionalProperties": False,
+        "description": "One scan: a ticket code, or a registration id for the manual fallback.",
+        "properties": {
+            "code": {"type": "string", "maxLength": 2000, "description": "The ticket QR's text"},
+            "registration_id": {"type": "integer", "minimum": 1,
+                                "description": "Ticket number, instead of a code"},
+            "session": {"type": ["integer", "null"],
+                        "description": "A venue session of the event (default: today's)"},
+            "gate": {"type": ["string", "null"], "maxLength": 100},
+            "nonce": {"type": ["string", "null"], "maxLength": 100,
+                      "description": "The client's id for this scan: a retry returns the "
+                                     "original answer"},
+            "scanned_at": {**NULLABLE_TIME,
+                           "description": "When an offline scan was made; its day and "
+                                          "order come from this time"},
+            "offline_result": {"enum": [*CHECKIN_RESULTS, None],
+                               "description": "What the offline device showed; an entry it "
+                                              "refused admits nobody"},
+        },
+    },
+    "Entry": {"type": ["object", "null"], "required": ["at", "gate"],
+              "properties": {"at": {"type": "string", "format": "date-time"},
+                             "gate": {"type": "string"},
+                             "session": {"type": ["integer", "null"]}}},
+    "Attendee": {
+        "type": ["object", "null"],
+        "required": ["id", "name", "name_kana", "affiliation", "attendance", "status"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                       "name_kana": {"type": "string"}, "affiliation": {"type": "string"},
+                       "attendance": {"enum": ["venue", "online"]},
+                       "status": {"enum": ["confirmed", "waitlisted", "cancelled"]}},
+    },
+    "Checkin": {
+        "type": "object",
+        "required": ["result", "status", "detail", "offline", "scanned_at", "day", "gate",
+                     "registration", "first_entry"],
+        "description": "The answer to a scan. Refusals are problem+json with these members "
+                       "and `code` equal to `result`.",
+        "properties": {
+            "result": {"enum": CHECKIN_RESULTS}, "status": {"type": "integer"},
+            "detail": {"type": "string"}, "offline": {"type": "boolean"},
+            "scanned_at": {"type": "string", "format": "date-time"},
+            "day": {"type": "string", "format": "date"},
+            "session": {"type": ["integer", "null"]}, "gate": {"type": "string"},
+            "nonce": {"type": ["string", "null"]},
+            "registration": ref("Attendee"), "first_entry": ref("Entry"),
+            "duplicate_of": ref("Entry"),
+            "offline_result": {"enum": CHECKIN_RESULTS},
+        },
+    },
+    "CheckinSearch": {"type": "object", "required": ["items"], "properties": {"items": {
+        "type": "array", "items": {"allOf": [ref("Attendee"), {
+            "type": "object", "properties": {
+                "email_hint": {"type": "string"},
+                "entered_days": {"type": "array", "items": {"type": "string",
+                                                            "format": "date"}}}}]}}}},
+    "CheckinStats": {
+        "type": "object",
+        "required": ["registered", "checked_in", "attendance", "days", "scans", "duplicates"],
+        "properties": {
+            "event": {"type": "string"},
+            "registered": {"type": "integer", "description": "Confirmed registrations"},
+            "checked_in": {"type": "integer", "description": "Registrations that entered"},
+            "attendance": {"type": "object", "additionalProperties": {
+                "type": "object", "properties": {k: {"type": "integer"} for k in (
+                    "registered", "waitlisted", "cancelled", "checked_in")}}},
+            "days": {"type": "array", "items": {"type": "object", "properties": {
+                "day": {"type": "string", "format": "date"},
+                "sessions": {"type": "array", "items": {"type": "integer"}},
+                "checked_in": {"type": "integer"}}}},
+            "scans": {"type": "object", "properties": {
+                "total": {"type": "integer"}, "offline": {"type": "integer"},
+                "results": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+            "duplicates": {"type": "integer",
+                           "description": "Offline entries that collided with another entry"},
+            "duplicate_scans": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "OfflineKit": {
+        "type": "object",
+        "required": ["event", "key", "generated_at", "days", "revoked", "entered", "names"],
+        "properties": {
+            "event": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "slug": {"type": "string"}, "title": ref("Text"),
+                "timezone": {"type": "string"}}},
+            "key": ref("PublicKey"),
+            "generated_at": {"type": "string", "format": "date-time"},
+            "days": {"type": "array", "items": {"type": "object", "properties": {
+                "day": {"type": "string", "format": "date"},
+                "sessions": {"type": "array", "items": {"type": "object"}}}}},
+            "revoked": {"type": "object", "description": "Registration ids by reason",
+                        "properties": {k: {"type": "array", "items": {"type": "integer"}}
+                                       for k in ("cancelled", "waitlisted", "online_only")}},
+            "entered": {"type": "object", "description": "Per day: [id, time, gate] entries",
+                        "additionalProperties": {"type": "array"}},
+            "names": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "Registration id -> name, confirmed venue attendees "
+                                     "only (to greet them offline)"},
+        },
+    },
 }
 
 
@@ -274,6 +377,8 @@ PATHS: dict[str, Any] = {
     "/": html_page("Upcoming events by month, undated events, past events"),
     "/events/{slug}": html_page("One event: sessions, partners, schema.org JSON-LD",
                                 path_slug("event"), errors=(404,)),
+    "/checkin/{slug}": html_page("The staff's check-in scanner (unlocked with a checkin key)",
+                                 path_slug("event"), errors=(404,)),
     "/healthz": {"get": {"summary": "Health check (database included)",
                          "responses": {**ok("Health"), "503": {
                              "description": "Database unavailable",
@@ -362,6 +467,47 @@ PATHS: dict[str, Any] = {
     "/api/v1/tickets/public-key": {
         "get": {"summary": "The Ed25519 public key that verifies ticket codes offline",
                 "responses": ok("PublicKey")},
+    },
+    "/api/v1/events/{slug}/checkins": {
+        "parameters": [path_slug("event")],
+        "post": {
+            "summary": "Check in at the door (checkin key of the event, its organizer, admin)",
+            "description": "Every scan is kept. 200 `checked_in`; 409 `already_checked_in` "
+                           "(with the first entry), `duplicate`, `cancelled`, `waitlisted`, "
+                           "`online_only`, `wrong_day`; 422 `wrong_event`, `invalid`. One "
+                           "entry per registration and session day. The same `nonce` again "
+                           "returns the original answer with `Idempotent-Replayed: true`.",
+            "security": SECURED, "requestBody": body("CheckinIn"),
+            "responses": {**ok("Checkin", description="Checked in"),
+                          **problems(401, 403, 404, 409, 422)},
+        },
+    },
+    "/api/v1/events/{slug}/checkins/search": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "Find an attendee for a manual check-in",
+                "security": SECURED,
+                "parameters": [query("q", "name, kana, email, ticket number or ticket code")],
+                "responses": {**ok("CheckinSearch"), **problems(401, 403, 404, 422)}},
+    },
+    "/api/v1/events/{slug}/checkins/stats": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "Registered and checked in, per attendance mode and session day",
+                "security": SECURED,
+                "responses": {**ok("CheckinStats"), **problems(401, 403, 404)}},
+    },
+    "/api/v1/events/{slug}/checkins/offline-kit": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "What an offline scanner needs: key, days, revoked tickets, names",
+                "security": SECURED,
+                "responses": {**ok("OfflineKit"), **problems(401, 403, 404)}},
+    },
+    "/api/v1/events/{slug}/checkins/setup-qr.png": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "A QR code that opens the scanner page unlocked with this key",
+                "security": SECURED,
+                "responses": {"200": {"description": "PNG of /checkin/{slug}#key=…",
+                                      "content": {"image/png": {"schema": {"type": "string"}}}},
+                              **problems(401, 403, 404)}},
     },
     "/api/v1/organizations": {
         "get": {"summary": "All organizations", "responses": {"200": {

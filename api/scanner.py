@@ -1,0 +1,56 @@
+"""The staff's scanner page: a shell that static/checkin.js brings to life.
+
+The page holds nothing secret: the check-in key is typed in once (or comes from a setup
+QR code, in the URL's fragment) and stays on the device; everything else comes from the
+API with that key.
+"""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api import i18n
+from api.pages import page_language, render
+from events.errors import NotFound
+from events.models import Event
+from events.validation import is_slug
+
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex",
+           "Referrer-Policy": "no-referrer"}
+# Labels the script shows: every checkin_* and result_* message.
+LABEL_PREFIXES = ("checkin_", "result_")
+
+
+def labels(lang: str) -> Markup:
+    """The script's words as JSON, safe inside a <script type="application/json">."""
+    words = {key: i18n.translate(key, lang) for key in i18n.MESSAGES
+             if key.startswith(LABEL_PREFIXES)}
+    words.update({k: i18n.translate(k, lang) for k in (
+        "attendance_venue", "attendance_online", "status_confirmed", "status_waitlisted",
+        "status_cancelled", "ticket_number")})
+    text = json.dumps(words, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+async def scanner_page(request: Request) -> Response:
+    lang = page_language(request)
+    slug = request.path_params["slug"]
+    event = await Event.get_or_none(slug=slug) if is_slug(slug) else None
+    if event is None:
+        raise NotFound(f"No event {slug!r}.")
+    # A draft's title is not public: the script shows it once a key unlocks the page.
+    title = "" if event.status == "draft" else i18n.pick(event.title_ja, event.title_en, lang)
+    response = render(request, "checkin.html", lang, slug=event.slug, title=title,
+                      labels=labels(lang))
+    response.headers.update(PRIVATE)
+    return response
+
+
+routes = [
+    Route("/checkin/{slug}", scanner_page, methods=["GET"]),
+]

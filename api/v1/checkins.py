@@ -1,0 +1,101 @@
+"""JSON endpoints for the venue door: scan, search, stats, and the scanner's offline kit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.errors import PROBLEM_FIELDS, TITLES, ProblemResponse
+from api.requests import actor, json_body, now, settings
+from events import checkin, tickets
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+async def _door(request: Request) -> tuple[checkin.Door, int | None]:
+    """The event and the key's id, once the key is allowed at this event's door."""
+    who = await actor(request)
+    who.require_key()
+    door = await checkin.open_door(request.path_params["slug"])
+    checkin.require_staff(who, door.event)
+    return door, who.key_id
+
+
+def _public(request: Request) -> bytes:
+    return tickets.public_key_bytes(request.app.state.ticket_key)
+
+
+def _verifier(request: Request) -> Ed25519PublicKey:
+    return request.app.state.ticket_key.public_key()
+
+
+def scan_response(outcome: checkin.Outcome) -> Response:
+    """A check-in is JSON; a refusal is problem+json with the same members and a code."""
+    headers = dict(PRIVATE)
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    answer = outcome.answer
+    if outcome.status < 400:
+        return JSONResponse(answer, status_code=outcome.status, headers=headers)
+    body: dict[str, Any] = {
+        "type": f"urn:kaigi:problem:{outcome.result}",
+        "title": TITLES.get(outcome.status, "Error"),
+        "status": outcome.status,
+        "detail": answer["detail"],
+        "code": outcome.result,
+        **{k: v for k, v in answer.items() if k not in PROBLEM_FIELDS},
+    }
+    return ProblemResponse(body, status_code=outcome.status, headers=headers)
+
+
+async def create_checkin(request: Request) -> Response:
+    door, key_id = await _door(request)
+    data = await json_body(request)
+    moment = now()
+    fields = checkin.parse_scan(data, door, moment)
+    outcome = await checkin.check_in(door, **fields, public_key=_verifier(request),
+                                     key_id=key_id, now=moment)
+    return scan_response(outcome)
+
+
+async def search(request: Request) -> JSONResponse:
+    door, _ = await _door(request)
+    items = await checkin.search(door, request.query_params.get("q", ""),
+                                 _verifier(request))
+    return JSONResponse({"items": items}, headers=PRIVATE)
+
+
+async def stats(request: Request) -> JSONResponse:
+    door, _ = await _door(request)
+    return JSONResponse(await checkin.stats(door), headers=PRIVATE)
+
+
+async def offline_kit(request: Request) -> JSONResponse:
+    door, _ = await _door(request)
+    return JSONResponse(await checkin.offline_kit(door, _public(request), now()),
+                        headers=PRIVATE)
+
+
+async def setup_qr(request: Request) -> Response:
+    """A QR code that opens the scanner page unlocked with the key that asked for it.
+
+    The key rides in the URL's fragment, which browsers never send to a server.
+    """
+    door, _ = await _door(request)
+    raw = request.headers["authorization"].partition(" ")[2].strip()
+    url = f"{settings(request).base_url}/checkin/{door.event.slug}#key={raw}"
+    # Drawn without the image cache: a key should not linger in a process's memory.
+    return Response(tickets.qr_png.__wrapped__(url), media_type="image/png", headers=PRIVATE)
+
+
+routes = [
+    Route("/events/{slug}/checkins", create_checkin, methods=["POST"]),
+    Route("/events/{slug}/checkins/search", search, methods=["GET"]),
+    Route("/events/{slug}/checkins/stats", stats, methods=["GET"]),
+    Route("/events/{slug}/checkins/offline-kit", offline_kit, methods=["GET"]),
+    Route("/events/{slug}/checkins/setup-qr.png", setup_qr, methods=["GET"]),
+]

@@ -26,6 +26,7 @@ from tortoise.queryset import QuerySet
 from events import calendar, catalogue
 from events.errors import FieldError, Invalid, NotFound
 from events.models import PARTNER_ROLES, SESSION_FORMATS, Event, EventPartner
+from events.validation import is_slug
 
 LANGUAGES = ("ja", "en")
 # A cancelled event stays this long after its end, so subscribers see the cancellation.
@@ -95,6 +96,9 @@ class FeedCache:
 def parse_query(kind: FeedKind, slug: str, params: Mapping[str, str], *,
                 default_language: str) -> FeedQuery:
     """The common filters of the public feeds: lang=ja|en, format=, and role= for orgs."""
+    if slug and not is_slug(slug):
+        # Nothing by that name, and a NUL or an overlong value must not reach the database.
+        raise NotFound(f"No {kind} {slug!r}.")
     errors = []
     lang = params.get("lang") or default_language
     if lang not in LANGUAGES:

@@ -132,6 +132,14 @@ async def test_odd_slugs_in_paths_are_404(client, admin, slug):
                                       json={"title": "x"}), 404)
 
 
+@pytest.mark.parametrize("slug", ["%00", "a%00b", "x" * 500, "UPPER"])
+async def test_odd_slugs_in_feed_paths_are_404(client, slug):
+    for path in (f"/events/{slug}.ics", f"/feeds/orgs/{slug}.ics", f"/feeds/series/{slug}.ics"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/plain")
+
+
 # ---- 409 ----------------------------------------------------------------------------------
 
 async def test_a_duplicate_event_slug_is_409(client, admin):

@@ -18,6 +18,7 @@
   var TIMEOUT_MS = 4000;
   var KIT_EVERY_MS = 60000;
   var SYNC_EVERY_MS = 5000;
+  var TICKET_TEXT = /^K[A-Za-z0-9_-]{60,}$/;
 
   var state = {
     key: localStorage.getItem(prefix + "key") || "",
@@ -496,7 +497,8 @@
       if (item.name_kana) { facts.push(item.name_kana); }
       if (item.affiliation) { facts.push(item.affiliation); }
       if (item.email_hint) { facts.push(item.email_hint); }
-      if (item.status && item.status !== "confirmed") { facts.push(t("status_" + item.status)); }
+      if (item.status && item.status !== "confirmed") { facts.push(t("result_" + item.status)); }
+      if ((item.entered_days || []).indexOf(today()) >= 0) { facts.push(t("result_already_checked_in")); }
       if (item.attendance) { facts.push(t("attendance_" + item.attendance)); }
       who.textContent = facts.join(" · ");
       var button = document.createElement("button");
@@ -593,7 +595,13 @@
     $("search-form").addEventListener("submit", function (event) {
       event.preventDefault();
       var q = $("search-input").value.trim();
-      if (q) { search(q); }
+      // A hand-held scanner types the code and Enter into the focused box: scan it.
+      if (TICKET_TEXT.test(q)) {
+        $("search-input").value = "";
+        submit({ code: q });
+      } else if (q) {
+        search(q);
+      }
     });
     $("camera-button").addEventListener("click", startCamera);
     $("setup-button").addEventListener("click", showSetupQr);

@@ -7,6 +7,7 @@ import base64
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -503,3 +504,17 @@ async def test_scanner_page_is_a_private_shell_with_no_inline_script(client):
     for path in ("/static/checkin.js", "/static/checkin.css", "/static/vendor/jsQR.js",
                  "/static/vendor/jsQR.LICENSE"):
         assert (await client.get(path)).status_code == 200, path
+
+
+def test_vendored_jsqr_is_the_npm_package_with_its_licence():
+    root = Path(__file__).resolve().parent.parent
+    vendored = root / "static" / "vendor" / "jsQR.js"
+    licence = (root / "static" / "vendor" / "jsQR.LICENSE").read_text()
+    assert "Apache License" in licence
+    pinned = json.loads((root / "package.json").read_text())["devDependencies"]["jsqr"]
+    installed = root / "node_modules" / "jsqr"
+    if not installed.exists():
+        pytest.skip("node_modules/jsqr is missing (npm ci): cannot compare the vendored copy")
+    assert json.loads((installed / "package.json").read_text())["version"] == pinned
+    assert (installed / "dist" / "jsQR.js").read_bytes() == vendored.read_bytes(), \
+        "refresh static/vendor/jsQR.js from node_modules/jsqr/dist/jsQR.js"

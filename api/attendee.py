@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api import i18n
+from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
 from api.requests import now
 from api.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 from api.v1.registrations import ticket_code
-from events import catalogue, tickets
+from events import calendar, catalogue, tickets
 from events import registration as reg
-from events.errors import Conflict, Invalid, Refused
+from events.errors import Conflict, Invalid, NotFound, Refused
 from events.models import Registration
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex",
@@ -122,6 +125,26 @@ async def ticket_svg(request: Request) -> Response:
     return Response(tickets.qr_svg(code), media_type="image/svg+xml", headers=PRIVATE)
 
 
+async def ticket_calendar(request: Request) -> Response:
+    """The attendee's own calendar: their mode's sessions, the stream link if online."""
+    try:
+        registration = await reg.by_token(None, request.path_params["token"])
+    except NotFound:
+        raise HTTPException(404, "No such ticket.") from None
+    if registration.status == "cancelled":
+        raise HTTPException(404, "This registration is cancelled.")
+    event = await catalogue.get_event(registration.event.slug, include_drafts=True)
+    config = request.app.state.settings
+    changed = max(event.updated_at, registration.updated_at)
+    lang = request.query_params.get("lang") or registration.locale
+    body = calendar.build_personal_calendar(
+        event, registration.attendance, event.stream_url, base_url=config.base_url,
+        lang=lang if lang in i18n.LANGUAGES else registration.locale,
+        uid=f"ticket-{registration.id}@{config.host}", changed_at=changed)
+    digest = hashlib.sha256(body).hexdigest()
+    return calendar_response(request, body, digest, changed, cache_control=PRIVATE_CACHE)
+
+
 async def _checked_form(request: Request) -> tuple[Registration, Any]:
     registration = await _ticket(request)
     form = await request.form()
@@ -163,6 +186,8 @@ async def cancel_submit(request: Request) -> Response:
 
 
 routes = [
+    # Before /tickets/{token}: a token has no dot, but the path parameter would match.
+    Route("/tickets/{token}.ics", ticket_calendar, methods=["GET"]),
     Route("/events/{slug}/register", register_form, methods=["GET"]),
     Route("/events/{slug}/register", register_submit, methods=["POST"]),
     Route("/tickets/{token}/qr.png", ticket_png, methods=["GET"]),

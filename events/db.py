@@ -81,8 +81,11 @@ async def migrate(settings: Settings) -> list[str]:
         if event == "apply_done":
             applied.append(f"{app_label}.{name}")
 
-    await run_migrations(config=tortoise_config(settings), progress=progress)
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(settings), progress=progress)
+    finally:
+        # Even on failure: an open SQLite connection's thread would keep the process alive.
+        await Tortoise.close_connections()
     return applied
 
 

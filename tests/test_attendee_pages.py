@@ -147,3 +147,37 @@ async def test_qr_images_carry_the_ticket_code(client, tmp_path):
     decoded, _ = await process.communicate()
     assert process.returncode == 0
     assert decoded.decode().strip() == body["ticket"]["code"]
+
+
+async def test_personal_calendar_follows_the_attendance_mode(client):
+    from icalendar import Calendar
+
+    start = datetime(2030, 4, 14, 1, tzinfo=UTC)
+    from tests.factories import session_payload
+
+    await make_event(slug="cal", stream_url="https://stream.example.net/cal", sessions=[
+        session_payload(start, fmt="hybrid"), session_payload(start + timedelta(days=5),
+                                                              fmt="online")])
+    body = (await client.post("/api/v1/events/cal/registrations", json={
+        "name": "A", "email": "a@example.jp", "attendance": "online"})).json()
+    path = body["ticket"]["ics"].replace("http://testserver", "")
+    online = await client.get(path)
+    assert online.status_code == 200
+    assert online.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert online.headers["cache-control"].startswith("private")
+    parsed = Calendar.from_ical(online.content)
+    events = parsed.walk("VEVENT")
+    assert len(events) == 2
+    assert all("stream.example.net/cal" in str(e.get("CONFERENCE")) for e in events)
+    again = await client.get(path, headers={"If-None-Match": online.headers["etag"]})
+    assert again.status_code == 304
+
+    token = body["manage_url"].rsplit("/", 1)[1]
+    await client.post(f"/api/v1/registrations/{body['id']}/attendance",
+                      params={"token": token}, json={"attendance": "venue"})
+    venue = Calendar.from_ical((await client.get(path)).content)
+    assert len(venue.walk("VEVENT")) == 1, "the venue attendee sees the venue day only"
+    assert "stream.example.net" not in venue.to_ical().decode()
+    missing = await client.get("/tickets/" + "b" * 32 + ".ics")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/plain")

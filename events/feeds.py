@@ -57,6 +57,49 @@ class Feed:
     valid_until: datetime | None = None
 
 
+class MarkerReader:
+    """Reads the catalogue marker once for all the requests waiting on it.
+
+    Under load every request needs the marker; one query can serve a batch of them. A
+    request never takes a read that began before it arrived (that read could miss a
+    change committed just before the request): it waits for the next read, which all
+    requests arriving meanwhile share. So no request sees older data than it would have
+    with its own query, and the database sees one query per round trip, not per request.
+    """
+
+    def __init__(self) -> None:
+        self._next: asyncio.Future[tuple[Any, ...]] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.reads = 0
+
+    async def read(self) -> tuple[Any, ...]:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        waiting = self._next
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read_while_asked())
+        # shield: a client hanging up must not cancel the read others wait for.
+        return await asyncio.shield(waiting)
+
+    async def _read_while_asked(self) -> None:
+        batch = None
+        try:
+            while self._next is not None:
+                batch, self._next = self._next, None
+                self.reads += 1
+                try:
+                    batch.set_result(await catalogue_marker())
+                except Exception as exc:  # each waiting request reports it as its own
+                    batch.set_exception(exc)
+        finally:
+            self._reader = None
+            # Cancelled (the server stopping): nobody may wait forever.
+            for left in (batch, self._next):
+                if left is not None and not left.done():
+                    left.cancel()
+            self._next = None
+
+
 @dataclass
 class FeedCache:
     """Whole feeds by query, and serialized events by revision. One per app and process."""
@@ -67,6 +110,7 @@ class FeedCache:
         default_factory=OrderedDict)
     hits: int = 0
     builds: int = 0
+    markers: MarkerReader = field(default_factory=MarkerReader)
     _locks: dict[FeedQuery, asyncio.Lock] = field(default_factory=dict)
 
     def lock(self, query: FeedQuery) -> asyncio.Lock:
@@ -121,12 +165,12 @@ def _list(params: Mapping[str, str], name: str, choices: tuple[str, ...],
 async def render_feed(query: FeedQuery, *, cache: FeedCache, base_url: str, site_name: str,
                       timezone: str, now: datetime) -> Feed:
     """The feed's bytes, from the cache while nothing changed. Raises NotFound."""
-    marker = await catalogue_marker()
+    marker = await cache.markers.read()
     if (feed := cache.lookup(query, marker, now)) is not None:
         return feed
     # After a restart every subscriber's client asks at once: build each feed once.
     async with cache.lock(query):
-        marker = await catalogue_marker()
+        marker = await cache.markers.read()
         if (feed := cache.lookup(query, marker, now)) is not None:
             return feed
         feed = await _build(query, marker, base_url=base_url, site_name=site_name,

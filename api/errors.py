@@ -73,8 +73,12 @@ def status_for(exc: DomainError) -> int:
 
 def wants_html(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/feeds/") or path.endswith(".ics")
-                or path == "/healthz")
+    return not (path.startswith("/api/") or wants_text(request) or path == "/healthz")
+
+
+def wants_text(request: Request) -> bool:
+    """Calendar clients show a plain-text error best."""
+    return request.url.path.startswith("/feeds/") or request.url.path.endswith(".ics")
 
 
 def allowed_methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
@@ -97,6 +101,11 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if wants_html(request):
         return await error_page(request, status, exc.message)
+    if wants_text(request):
+        text = ("; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+                if isinstance(exc, Invalid) else exc.message)
+        return Response(f"{text}\n", status_code=status, media_type="text/plain",
+                        headers=headers)
     errors = [e.as_dict() for e in exc.errors] if isinstance(exc, Invalid) else None
     extra = {k: v for k, v in exc.extra.items()
              if isinstance(v, str | int | float | None) and k not in PROBLEM_FIELDS}
@@ -114,7 +123,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         page = await error_page(request, exc.status_code, exc.detail)
         page.headers.update(headers)
         return page
-    if request.url.path.endswith(".ics") or request.url.path.startswith("/feeds/"):
+    if wants_text(request):
         return Response(f"{exc.detail}\n", status_code=exc.status_code,
                         media_type="text/plain", headers=headers)
     return problem(exc.status_code, exc.detail, headers=headers)

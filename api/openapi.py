@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.security import CSRF_FIELD
 from events.checkin import RESULT_STATUS
 from events.models import EVENT_STATUSES, PARTNER_ROLES, SESSION_FORMATS
 
@@ -373,10 +374,65 @@ def html_page(summary: str, *parameters: dict[str, Any],
     }}
 
 
+TICKET_TOKEN = {"name": "token", "in": "path", "required": True,
+                "description": "the secret token from the ticket link",
+                "schema": {"type": "string"}}
+HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def form_post(summary: str, *parameters: dict[str, Any], fields: tuple[str, ...] = (),
+              errors: tuple[int, ...] = ()) -> dict[str, Any]:
+    """A browser form: urlencoded fields with the CSRF token; success redirects (303)."""
+    schema = {"type": "object", "properties": {f: {"type": "string"}
+                                               for f in (CSRF_FIELD, *fields)}}
+    return {"post": {
+        "summary": summary,
+        "parameters": list(parameters),
+        "requestBody": {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": schema}}},
+        "responses": {"303": {"description": "Done: on to the ticket page",
+                              "headers": {"Location": {"schema": {"type": "string"}}}},
+                      **{str(s): {"description": "The form again, or an error page",
+                                  "content": HTML} for s in errors}},
+    }}
+
+
+def ticket_file(summary: str, media_type: str) -> dict[str, Any]:
+    return {"get": {"summary": summary, "parameters": [TICKET_TOKEN], "responses": {
+        "200": {"description": summary, "content": {media_type: {"schema": {"type": "string"}}}},
+        "404": {"description": "No such ticket", "content": HTML}}}}
+
+
 PATHS: dict[str, Any] = {
     "/": html_page("Upcoming events by month, undated events, past events"),
     "/events/{slug}": html_page("One event: sessions, partners, schema.org JSON-LD",
                                 path_slug("event"), errors=(404,)),
+    "/events/{slug}/register": {
+        **html_page("The registration form", path_slug("event"), errors=(404,)),
+        **form_post("Register from the form", path_slug("event"),
+                    fields=("name", "name_kana", "email", "affiliation", "membership",
+                            "attendance", "locale", "consent"), errors=(403, 404, 409, 422)),
+    },
+    "/tickets/{token}": html_page("The attendee's ticket: QR code, status, changes",
+                                  TICKET_TOKEN, errors=(404,)),
+    "/tickets/{token}/qr.png": ticket_file("The ticket's QR code", "image/png"),
+    "/tickets/{token}/qr.svg": ticket_file("The ticket's QR code", "image/svg+xml"),
+    "/tickets/{token}.ics": {"get": {
+        "summary": "The attendee's own calendar (with the stream link when online)",
+        "parameters": [TICKET_TOKEN, query("lang", "language of the texts", enum=["ja", "en"])],
+        "responses": {
+            "200": {"description": "The calendar",
+                    "content": {"text/calendar": {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified since the client's copy"},
+            "404": {"description": "No such ticket",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/tickets/{token}/attendance": form_post("Switch attendance mode from the ticket page",
+                                             TICKET_TOKEN, fields=("attendance",),
+                                             errors=(403, 404)),
+    "/tickets/{token}/cancel": {
+        **html_page("Confirm cancelling", TICKET_TOKEN, errors=(404,)),
+        **form_post("Cancel the registration", TICKET_TOKEN, errors=(403, 404)),
+    },
     "/checkin/{slug}": html_page("The staff's check-in scanner (unlocked with a checkin key)",
                                  path_slug("event"), errors=(404,)),
     "/healthz": {"get": {"summary": "Health check (database included)",

@@ -559,9 +559,12 @@ async def offline_kit(door: Door, public: bytes, now: datetime) -> dict[str, Any
         else:
             names[str(registration_id)] = name
     days = door.days()
-    entered: dict[str, list[list[Any]]] = {day: [] for day in days}
+    # Entries of today and later only: a device needs no history to refuse a second entry.
+    today = door.day_of(now)
+    entered: dict[str, list[list[Any]]] = {day: [] for day in days if day >= today}
     for registration_id, day, at, gate in await Admission.filter(
-            event_id=event.id).values_list("registration_id", "day", "admitted_at", "gate"):
+            event_id=event.id, day__gte=today).values_list(
+            "registration_id", "day", "admitted_at", "gate"):
         entered.setdefault(day, []).append([registration_id, _local(at, door.tz), gate])
     return {
         "event": {"id": event.id, "slug": event.slug,

@@ -411,6 +411,9 @@ async def test_keys_the_door_accepts(client, admin):
     assert (await scan(client, "door", admin, code=code)).status_code == 409, "admins too"
     missing = await client.get("/api/v1/events/nope/checkins/stats", headers=admin)
     assert missing.status_code == 404
+    shared = await client.get("/api/v1/events/door/checkins/setup-qr.png",
+                              headers={"Authorization": f"Bearer {organizer}"})
+    assert shared.status_code == 403, "an organizer key is never put in a volunteer's QR"
 
 
 BAD_BODIES = [

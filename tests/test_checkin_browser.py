@@ -179,6 +179,14 @@ async def test_offline_the_page_decides_alone_queues_and_syncs_later(live_server
         await phone.type_code(door["ticket"]["ticket"]["code"])
         assert (await phone.result("already_checked_in"))["offline"] == "true"
 
+        # The manual fallback searches the kit's names when the server cannot answer.
+        await phone.page.fill("#search-input", "太郎")
+        await phone.page.press("#search-input", "Enter")
+        found = phone.page.locator("#search-results li")
+        await found.first.wait_for(timeout=10_000)
+        assert await found.count() == 1, "only confirmed venue attendees are in the kit"
+        assert "山田 太郎1" in await found.first.inner_text()
+
         queue = await phone.page.evaluate(READ_QUEUE)
         assert sorted(item["body"]["offline_result"] for item in queue) == [
             "already_checked_in", "cancelled", "checked_in", "invalid"]

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from api.errors import PROBLEM_FIELDS, TITLES, ProblemResponse
 from api.requests import actor, json_body, now, settings
 from events import checkin, tickets
+from events.errors import Forbidden
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -93,7 +94,14 @@ async def setup_qr(request: Request) -> Response:
 
     The key rides in the URL's fragment, which browsers never send to a server.
     """
-    door, _ = await _door(request)
+    who = await actor(request)
+    who.require_key()
+    door = await _doors(request).get(request.path_params["slug"])
+    checkin.require_staff(who, door.event)
+    if who.role != "checkin":
+        # The QR hands its key to a volunteer's phone: never an organizer's or admin's.
+        raise Forbidden("Only a checkin key can be shared as a setup QR code: create one "
+                        "for the door (kaigi keys create --role checkin --event SLUG).")
     raw = request.headers["authorization"].partition(" ")[2].strip()
     url = f"{settings(request).base_url}/checkin/{door.event.slug}#key={raw}"
     # Drawn without the image cache: a key should not linger in a process's memory.

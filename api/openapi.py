@@ -435,6 +435,10 @@ PATHS: dict[str, Any] = {
     },
     "/checkin/{slug}": html_page("The staff's check-in scanner (unlocked with a checkin key)",
                                  path_slug("event"), errors=(404,)),
+    "/checkin/sw.js": {"get": {
+        "summary": "The scanner's service worker: keeps the page for offline reloads",
+        "responses": {"200": {"description": "JavaScript", "content": {
+            "text/javascript": {"schema": {"type": "string"}}}}}}},
     "/healthz": {"get": {"summary": "Health check (database included)",
                          "responses": {**ok("Health"), "503": {
                              "description": "Database unavailable",

@@ -11,11 +11,12 @@ import json
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from api import i18n
 from api.pages import page_language, render
+from api.paths import STATIC
 from events.errors import NotFound
 from events.models import Event
 from events.validation import is_slug
@@ -51,6 +52,13 @@ async def scanner_page(request: Request) -> Response:
     return response
 
 
+async def service_worker(request: Request) -> Response:
+    """Served from /checkin/ so that it may keep the scanner pages for offline reloads."""
+    return FileResponse(STATIC / "checkin-sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
+
 routes = [
+    Route("/checkin/sw.js", service_worker, methods=["GET"]),
     Route("/checkin/{slug}", scanner_page, methods=["GET"]),
 ]

@@ -240,7 +240,16 @@
   function remember(day, id, at, gate) {
     state.local[day] = state.local[day] || {};
     state.local[day][id] = [at, gate];
+    // Kept across reloads: a phone that restarts offline still knows who came in.
+    localStorage.setItem(prefix + "entered", JSON.stringify(state.local));
     showToday();
+  }
+
+  function restoreEntries() {
+    var kept = {};
+    try { kept = JSON.parse(localStorage.getItem(prefix + "entered") || "{}"); } catch (e) { kept = {}; }
+    var now = today();
+    Object.keys(kept).forEach(function (day) { if (day >= now) { state.local[day] = kept[day]; } });
   }
 
   function decideOffline(scan, moment) {
@@ -610,8 +619,17 @@
     window.addEventListener("offline", function () { setOnline(false); });
     setInterval(function () { if (state.key) { sync(); } }, SYNC_EVERY_MS);
     setInterval(function () { if (state.key) { loadKit().catch(function () {}); } }, KIT_EVERY_MS);
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).then(function () {
+        // This very page came before the worker: keep it too, for a reload offline.
+        return caches.open("kaigi-checkin-v1").then(function (cache) {
+          return cache.add(location.pathname + location.search);
+        });
+      }).catch(function () {});
+    }
     var cached = localStorage.getItem(prefix + "kit");
     if (cached) { useKit(JSON.parse(cached)); }
+    restoreEntries();
     showQueue().catch(function () {});
     if (state.key) { unlock(state.key); } else { lock(""); }
   }

@@ -211,3 +211,29 @@ async def test_offline_the_page_decides_alone_queues_and_syncs_later(live_server
     admission = await Admission.get(registration_id=door["ticket"]["id"])
     first = min(s.scanned_at for s in scans.values() if s.result == "checked_in")
     assert admission.admitted_at == first
+
+
+async def test_a_reload_without_network_still_opens_the_scanner(live_server, browser_tools,
+                                                                tmp_path):
+    door = await setup_door(live_server, browser_tools, tmp_path)
+    async with Scanner(browser_tools, tmp_path, door["video"]) as phone:
+        await phone.page.goto(f"{live_server.url}/checkin/door?lang=en#key={door['key']}")
+        assert (await phone.result("checked_in"))["offline"] == "false"
+        await phone.page.wait_for_function("navigator.serviceWorker.controller !== null",
+                                           timeout=20_000)
+
+        # The phone loses the network and the tab reloads: the service worker serves the
+        # page, the kit and the day's entries come from the phone's storage.
+        await phone.context.set_offline(True)
+        await phone.page.reload()
+        shown = await phone.result("already_checked_in")
+        assert shown["offline"] == "true", "this phone remembers who it let in"
+        assert await phone.page.locator("#net").get_attribute("data-state") == "offline"
+        assert await phone.page.locator("#title").inner_text() == "Test event"
+        assert len(await phone.page.evaluate(READ_QUEUE)) == 1
+
+        await phone.context.set_offline(False)
+        await phone.page.locator("#queue-count", has_text="0").wait_for(timeout=20_000)
+        assert phone.errors == [], "no script or CSP errors"
+    results = [s.result for s in await Scan.filter(event_id=door["event"].id).order_by("id")]
+    assert results == ["checked_in", "already_checked_in"]

@@ -347,6 +347,8 @@
         }
         return response.json().catch(function () { return {}; }).then(function (answer) {
           if (answer.result === "duplicate") { noticeDuplicate(answer); }
+          // A scan the server cannot read (a clock far ahead, say) would never go up.
+          if (!answer.result) { notice(t("result_error") + ": " + (answer.detail || response.status)); }
           sent += 1;
           return dequeue(item.nonce);
         });

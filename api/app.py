@@ -13,11 +13,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import attendee, errors, feeds, openapi, pages, scanner
+from api import attendee, errors, feeds, openapi, pages, scanner, unsubscribe
 from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
 from api.v1 import checkins as v1_checkins
+from api.v1 import messages as v1_messages
 from api.v1 import registrations as v1_registrations
 from events import db, tickets
 from events.config import Settings
@@ -49,9 +50,10 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes
-              + v1_checkins.routes),
+              + v1_checkins.routes + v1_messages.routes),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *attendee.routes,
+        *unsubscribe.routes,
         *scanner.routes,
         *feeds.routes,
         *pages.routes,

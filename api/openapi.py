@@ -608,6 +608,116 @@ PATHS: dict[str, Any] = {
 }
 
 
+# ---- mail: the outbox as organizers see it, broadcasts, the unsubscribe link -------------
+
+MESSAGE_STATUSES = ["pending", "sending", "sent", "failed", "skipped"]
+AUDIENCES = ["all", "venue", "online", "checked_in", "not_checked_in", "waitlisted"]
+MAIL_PREVIEW = {"type": "object", "required": ["subject", "text", "html"],
+                "properties": {"subject": {"type": "string"}, "text": {"type": "string"},
+                               "html": {"type": "string"}}}
+SCHEMAS.update({
+    "Message": {
+        "type": "object",
+        "required": ["id", "purpose", "status", "registration", "attempts", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "purpose": {"enum": ["confirmed", "waitlisted", "promoted", "attendance_changed",
+                                 "cancelled", "event_changed", "event_cancelled", "reminder",
+                                 "broadcast"]},
+            "revision": {"type": "integer"}, "status": {"enum": MESSAGE_STATUSES},
+            "registration": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "email": {"type": "string"}, "locale": {"type": "string"}}},
+            "attempts": {"type": "integer"},
+            "last_error": {"type": ["string", "null"],
+                           "description": "The reason of the last failure, e.g. the "
+                                          "server's 550 reply."},
+            "next_attempt_at": NULLABLE_TIME,
+            "message_id": {"type": ["string", "null"]},
+            "broadcast": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"}, "sent_at": NULLABLE_TIME,
+        },
+    },
+    "MessagePage": {
+        "type": "object", "required": ["items", "next_cursor", "counts"],
+        "properties": {"items": {"type": "array", "items": ref("Message")},
+                       "next_cursor": {"type": ["string", "null"]},
+                       "counts": {"type": "object", "description": "Messages per status",
+                                  "additionalProperties": {"type": "integer"}}},
+    },
+    "BroadcastIn": {
+        "type": "object", "required": ["subject", "body"], "additionalProperties": False,
+        "properties": {
+            "subject": text_pair(150), "body": text_pair(20000),
+            "audience": {"enum": AUDIENCES, "description": "Default: all (confirmed and "
+                         "waitlisted). Unsubscribed registrations are always left out."},
+            "dry_run": {"type": "boolean",
+                        "description": "Only count the audience and render the message."},
+        },
+    },
+    "Broadcast": {
+        "type": "object", "required": ["audience", "count", "preview"],
+        "properties": {
+            "id": {"type": "integer"}, "audience": {"enum": AUDIENCES},
+            "count": {"type": "integer", "description": "Recipients"},
+            "dry_run": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "preview": {"type": "object", "required": ["ja", "en"],
+                        "properties": {"ja": MAIL_PREVIEW, "en": MAIL_PREVIEW}},
+        },
+    },
+})
+UNSUBSCRIBE_PARAMETERS = [
+    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+     "description": "From the List-Unsubscribe header of a broadcast"},
+]
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+PATHS.update({
+    "/api/v1/events/{slug}/messages": {
+        "parameters": [path_slug("event")],
+        "get": {"summary": "The event's mail, newest first (admin or the event's organizer)",
+                "security": SECURED,
+                "parameters": [
+                    query("status", "pending, sending, sent, failed or skipped"),
+                    query("purpose", "confirmed, waitlisted, promoted, attendance_changed, "
+                                     "cancelled, event_changed, event_cancelled, reminder, "
+                                     "broadcast"),
+                    query("limit", "page size, 1-500 (default 50)", type="integer", minimum=1,
+                          maximum=500),
+                    query("cursor", "next_cursor from the previous page"),
+                ],
+                "responses": {**ok("MessagePage"), **problems(401, 403, 404, 422)}},
+    },
+    "/api/v1/events/{slug}/messages/{id}/retry": {
+        "parameters": [path_slug("event"), {"name": "id", "in": "path", "required": True,
+                                            "schema": {"type": "integer"}}],
+        "post": {"summary": "Send a failed or skipped message again, now",
+                 "security": SECURED,
+                 "responses": {**ok("Message"), **problems(401, 403, 404, 409)}},
+    },
+    "/api/v1/events/{slug}/broadcasts": {
+        "parameters": [path_slug("event")],
+        "post": {"summary": "Mail the audience; with dry_run, only count and preview",
+                 "description": "Each recipient reads the message in their language (a "
+                                "plain string is used for both). Sent messages carry "
+                                "List-Unsubscribe.",
+                 "security": SECURED, "requestBody": body("BroadcastIn"),
+                 "responses": {**ok("Broadcast", description="Dry run: count and preview"),
+                               **ok("Broadcast", 201, "Queued for every recipient"),
+                               **problems(401, 403, 404, 422)}},
+    },
+    "/unsubscribe/{id}/{token}": {
+        "parameters": UNSUBSCRIBE_PARAMETERS,
+        "get": {"summary": "Page asking to stop an event's announcements (changes nothing)",
+                "responses": {"200": {"description": "The page", "content": HTML_PAGE},
+                              "404": {"description": "Unknown link", "content": HTML_PAGE}}},
+        "post": {"summary": "Stop announcements (RFC 8058 one-click; idempotent)",
+                 "responses": {"200": {"description": "Done", "content": HTML_PAGE},
+                               "404": {"description": "Unknown link", "content": HTML_PAGE}}},
+    },
+})
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -134,6 +134,46 @@ def build_personal_calendar(event: Event, attendance_mode: str, stream_url: str,
     return assemble([entries], uid=uid, name=title, timezone=event.timezone)
 
 
+def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, method: str,
+                     organizer: str, attendee: str, attendee_name: str, base_url: str,
+                     lang: str, changed_at: datetime) -> bytes:
+    """An iTIP message (RFC 5546) for one attendee: the sessions of their mode under the
+    same UIDs and SEQUENCE as the feeds, so a client updates the entries it has.
+
+    REQUEST adds or updates; CANCEL (with STATUS:CANCELLED) removes. With an equal
+    SEQUENCE, the later DTSTAMP (`changed_at`, the time of the change) wins.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    if attendance_mode not in MODE_FORMATS:
+        raise ValueError(f"unknown attendance mode {attendance_mode!r}")
+    sessions = [s for s in _sessions(event) if s.format in MODE_FORMATS[attendance_mode]]
+    online = attendance_mode == "online"
+
+    def finish(ve: VEvent) -> None:
+        ve.add("ORGANIZER", f"mailto:{organizer}")
+        params = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
+        if attendee_name:
+            params["CN"] = attendee_name
+        ve.add("ATTENDEE", f"mailto:{attendee}", parameters=params)
+        if method == "CANCEL":
+            ve.pop("STATUS", None)
+            ve.add("STATUS", "CANCELLED")
+
+    entries = _entries(event, sessions, base_url=base_url, lang=lang, mode=attendance_mode,
+                       stream_url=stream_url if online else "", changed_at=changed_at,
+                       finish=finish)
+    cal = Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("METHOD", method)
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(entries.tzids - UTC_ZONES))
+    return head[:-len(end)] + zones + entries.ical + end
+
+
 def assemble(parts: Iterable[Entries], *, uid: str, name: str,
              timezone: str = DEFAULT_TIMEZONE) -> bytes:
     """The VCALENDAR around serialized VEVENTs, with one VTIMEZONE per zone used.
@@ -203,8 +243,10 @@ def _sessions(event: Event) -> list[Session]:
 
 def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
              mode: str | None = None, stream_url: str = "",
-             changed_at: datetime | None = None) -> Entries:
-    """`mode` is None for public feeds, else the attendee's mode (venue or online)."""
+             changed_at: datetime | None = None,
+             finish: Callable[[VEvent], None] | None = None) -> Entries:
+    """`mode` is None for public feeds, else the attendee's mode (venue or online);
+    `finish` adds what an invitation needs to each VEVENT."""
     host = urlsplit(base_url).hostname or "localhost"
     tz = ZoneInfo(event.timezone)
     stamp = max(event.updated_at, changed_at or event.updated_at).astimezone(UTC)
@@ -244,6 +286,8 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
         if online_here:
             ve.add("CONFERENCE", stream_url, parameters={
                 "VALUE": "URI", "FEATURE": ["VIDEO", "AUDIO"], "LABEL": STREAM_LABEL[lang]})
+        if finish is not None:
+            finish(ve)
         chunks.append(ve.to_ical())
     tzids = frozenset() if event.timezone in UTC_ZONES or not sessions else frozenset(
         {event.timezone})

@@ -14,6 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from events import outbox
 from events.access import Actor
 from events.errors import Conflict, Forbidden, NotFound
 from events.models import (
@@ -326,7 +327,8 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
             slug=values["slug"]).exists():
         raise Conflict(f"An event with slug {values['slug']!r} exists already.", field="slug")
     _derive(event, final_sessions)
-    if _schedule_of(event, final_sessions) != before:
+    rescheduled = _schedule_of(event, final_sessions) != before
+    if rescheduled:
         event.revision += 1
     event.updated_at = now
     if partners is not None:
@@ -344,6 +346,8 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
                 await _replace_sessions(event, sessions)
             if partners is not None:
                 await _replace_partners(event, partners)
+            if rescheduled:  # tell every active registrant, in this same transaction
+                await outbox.queue_event_change(event, now, conn)
     except IntegrityError:
         raise Conflict("The change conflicts with existing data (duplicate slug?).",
                        field="slug") from None

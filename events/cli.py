@@ -1,11 +1,14 @@
-"""The `kaigi` command: serve, migrate, demo, keys."""
+"""The `kaigi` command: serve, migrate, demo, keys, worker."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -45,6 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_options(demo)
     demo.add_argument("--no-serve", action="store_true",
                       help="load the demo data and print the key, but do not serve")
+    demo.add_argument("--no-worker", action="store_true",
+                      help="do not start a mail worker alongside the server")
+
+    worker = commands.add_parser(
+        "worker", help="deliver queued mail (the outbox)",
+        description="Claim due messages from the outbox and send them with SMTP "
+                    "(KAIGI_SMTP_URL), or write them as .eml files under KAIGI_VAR_DIR/outbox/ "
+                    "when no SMTP URL is set. Queues session reminders. Run as many as you "
+                    "like; SIGTERM finishes the message in hand and exits.")
+    worker.add_argument("--once", action="store_true",
+                        help="deliver what is due now, then exit (for cron or tests)")
+    worker.add_argument("--batch", type=int, default=20,
+                        help="messages claimed at a time (default 20)")
+    worker.add_argument("--lease", type=float, default=120.0,
+                        help="seconds a claim lasts before another worker may take the "
+                             "messages over (default 120)")
+    worker.add_argument("--poll", type=float, default=1.0,
+                        help="seconds between looks at an empty outbox (default 1)")
 
     keys = commands.add_parser("keys", help="manage API keys",
                                description="Create, list and revoke API keys.")
@@ -87,7 +108,10 @@ def main(argv: list[str] | None = None) -> None:
             report_migrations(asyncio.run(db.migrate(settings)))
             asyncio.run(load_demo(settings, args))
             if not args.no_serve:
-                serve(settings, args)
+                with demo_worker(settings, enabled=not args.no_worker):
+                    serve(settings, args)
+        elif args.command == "worker":
+            asyncio.run(worker_command(settings, args))
         elif args.command == "keys":
             asyncio.run(keys_command(settings, args))
         elif args.command == "makemigrations":
@@ -113,6 +137,45 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
                 workers=args.workers, proxy_headers=True, log_level="info")
 
 
+@contextmanager
+def demo_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
+    """The demo delivers its mail too: a `kaigi worker` process beside the server."""
+    if not enabled:
+        yield
+        return
+    os.environ["KAIGI_DEV"] = "1"  # the same generated secret as the server
+    process = subprocess.Popen([sys.executable, "-m", "events.cli", "worker"])
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def worker_command(settings: Settings, args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    from datetime import timedelta
+
+    from events.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    where = "SMTP" if settings.smtp_url else f"files in {settings.var_dir / 'outbox'}"
+    async with db.connected(settings):
+        worker = Worker(settings, batch=args.batch, lease=timedelta(seconds=args.lease),
+                        poll=args.poll)
+        print(f"mail worker {worker.name}: delivering to {where}", flush=True)
+        await worker.run(stop, once=args.once)
+    print(f"mail worker {worker.name} stopped: {worker.stats}", flush=True)
+
+
 async def load_demo(settings: Settings, args: argparse.Namespace) -> None:
     from events import access, demo
 
@@ -127,6 +190,11 @@ async def load_demo(settings: Settings, args: argparse.Namespace) -> None:
     print(f"  API:     {base}/api/v1/events")
     print(f"  OpenAPI: {base}/api/openapi.json")
     print(f"  admin API key (shown once): {raw}")
+    where = "by SMTP" if settings.smtp_url else f"as .eml files in {settings.var_dir / 'outbox'}/"
+    if args.no_serve:
+        print(f"  mail:    run `kaigi worker` to deliver queued mail ({where})")
+    elif not args.no_worker:
+        print(f"  mail:    a `kaigi worker` runs alongside and delivers {where}")
 
 
 async def keys_command(settings: Settings, args: argparse.Namespace) -> None:

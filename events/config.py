@@ -11,8 +11,10 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("ja", "en")
@@ -56,6 +58,14 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Page language when neither `?lang=` nor Accept-Language decides (`ja`, `en`)."),
     SettingDoc("KAIGI_VAR_DIR", "./var",
                "Where kaigi keeps local state: the SQLite file, the dev secret, the mail outbox."),
+    SettingDoc("KAIGI_SMTP_URL", "(none: mail is written to `./var/outbox/*.eml`)",
+               "Where `kaigi worker` sends mail: `smtp://user:password@host:port` "
+               "(STARTTLS when offered; `?starttls=1` requires it), `smtps://…` (TLS from "
+               "the start, port 465)."),
+    SettingDoc("KAIGI_MAIL_FROM", "kaigi <noreply@HOST of KAIGI_BASE_URL>",
+               "Sender of every message, and the ORGANIZER of calendar invitations."),
+    SettingDoc("KAIGI_REMINDER_HOURS", "24",
+               "How long before each session the reminder goes out; `0` sends none."),
 )
 
 
@@ -69,6 +79,9 @@ class Settings:
     default_timezone: str = "Asia/Tokyo"
     default_language: str = "ja"
     var_dir: Path = field(default_factory=lambda: Path("var"))
+    smtp_url: str = ""
+    mail_from: str = ""
+    reminder_lead: timedelta = timedelta(hours=24)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool | None = None
@@ -124,6 +137,25 @@ class Settings:
         if language not in LANGUAGES:
             problems.append(f"KAIGI_DEFAULT_LANGUAGE: expected one of ja, en, got {language!r}")
 
+        smtp_url = env.get("KAIGI_SMTP_URL", "").strip()
+        if smtp_url:
+            problems.extend(smtp_problems(smtp_url))
+        host = urlsplit(base_url).hostname or "localhost"
+        mail_from = env.get("KAIGI_MAIL_FROM", "").strip() or f"kaigi <noreply@{host}>"
+        if "@" not in parseaddr(mail_from)[1] or any(ord(c) < 32 for c in mail_from):
+            problems.append(f"KAIGI_MAIL_FROM: expected an address like "
+                            f"'kaigi <noreply@example.jp>', got {mail_from!r}")
+        reminder_lead = timedelta(hours=24)
+        if raw_hours := env.get("KAIGI_REMINDER_HOURS", "").strip():
+            try:
+                hours = float(raw_hours)
+                if not 0 <= hours <= 24 * 60:
+                    raise ValueError
+                reminder_lead = timedelta(hours=hours)
+            except ValueError:
+                problems.append(f"KAIGI_REMINDER_HOURS: expected hours from 0 to 1440, "
+                                f"got {raw_hours!r}")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -135,6 +167,9 @@ class Settings:
             default_timezone=timezone,
             default_language=language,
             var_dir=var_dir,
+            smtp_url=smtp_url,
+            mail_from=mail_from,
+            reminder_lead=reminder_lead,
         )
 
     @property
@@ -144,6 +179,23 @@ class Settings:
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
+
+
+def smtp_problems(url: str) -> list[str]:
+    """What is wrong with an SMTP URL (never echoing its password)."""
+    parts = urlsplit(url)
+    problems = []
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        problems.append("KAIGI_SMTP_URL: expected smtp://[user:password@]host[:port] or "
+                        f"smtps://…, got scheme {parts.scheme or '(none)'!r}")
+    try:
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        problems.append("KAIGI_SMTP_URL: the port is not a number from 1 to 65535")
+    for value in parse_qs(parts.query).get("starttls", []):
+        if value.lower() not in TRUE_WORDS | FALSE_WORDS:
+            problems.append(f"KAIGI_SMTP_URL: starttls must be 1 or 0, got {value!r}")
+    return problems
 
 
 def _parse_bool(env: Mapping[str, str], name: str, problems: list[str]) -> bool:

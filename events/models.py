@@ -143,6 +143,9 @@ class Registration(Model):
     updated_at = fields.DatetimeField()
     cancelled_at = fields.DatetimeField(null=True)
     checked_in_at = fields.DatetimeField(null=True)
+    # Set by the List-Unsubscribe link of a broadcast: no more broadcasts, still every
+    # message about the registration itself.
+    unsubscribed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "registration"
@@ -150,11 +153,17 @@ class Registration(Model):
         indexes = (("event_id", "attendance", "status", "queue_seq"),)
 
 
-class Notification(Model):
-    """A message owed to an attendee, written in the transaction that causes it.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
-    The unique key makes a retried change queue nothing twice; the mail worker
-    delivers these (delivered_at stays null until then).
+
+class Notification(Model):
+    """The outbox: a message owed to an attendee, written in the transaction that causes it.
+
+    The unique (registration, purpose, revision) key makes a retried change queue nothing
+    twice. `revision` means what the purpose needs: the event's revision for changes, a
+    counter for registration messages, the session for reminders, the broadcast for
+    broadcasts. The mail worker (events.worker) claims due rows with a lease and moves
+    them to sent, failed or skipped; a lease that runs out makes a row due again.
     """
 
     id = fields.IntField(primary_key=True)
@@ -164,11 +173,48 @@ class Notification(Model):
     purpose = fields.CharField(max_length=32)
     revision = fields.IntField(default=0)
     created_at = fields.DatetimeField()
-    delivered_at = fields.DatetimeField(null=True)
+    # Database defaults too: rows written before these columns existed, and the raw
+    # one-statement INSERT of events.seats, get valid values.
+    status = fields.CharField(max_length=16, default="pending", db_default="pending")
+    attempts = fields.IntField(default=0, db_default=0)
+    # Null means due now (rows written before the outbox had this column).
+    next_attempt_at = fields.DatetimeField(null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    claimed_by = fields.CharField(max_length=100, default="", db_default="")
+    last_error = fields.TextField(default="", db_default="")
+    # Given on the first attempt and kept, so a repeated delivery is recognisable.
+    message_id = fields.CharField(max_length=255, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    broadcast: fields.ForeignKeyNullableRelation[Broadcast] = fields.ForeignKeyField(
+        "kaigi.Broadcast", related_name="messages", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "notification"
         unique_together = (("registration", "purpose", "revision"),)
+        indexes = (("status", "next_attempt_at"),)
+
+
+class Broadcast(Model):
+    """A message from the organizers to part of the audience, one outbox row per recipient."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="broadcasts", on_delete=fields.CASCADE
+    )
+    audience = fields.CharField(max_length=16)
+    subject_ja = fields.CharField(max_length=200)
+    subject_en = fields.CharField(max_length=200)
+    body_ja = fields.TextField()
+    body_en = fields.TextField()
+    recipients = fields.IntField(default=0)
+    api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
+        "kaigi.ApiKey", related_name="broadcasts", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "broadcast"
 
 
 class Admission(Model):

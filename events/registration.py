@@ -192,7 +192,7 @@ async def _notify(registration: Registration, purpose: str, now: datetime, conn,
         revision = await Notification.filter(
             registration_id=registration.id, purpose=purpose).using_db(conn).count()
     await Notification.create(registration=registration, purpose=purpose, revision=revision,
-                              created_at=now, using_db=conn)
+                              created_at=now, next_attempt_at=now, using_db=conn)
 
 
 # ---- the attendee's actions --------------------------------------------------------------

@@ -81,7 +81,8 @@ async def register(values: dict[str, Any], mode: str) -> tuple[int, str, int, in
         registration = await Registration.create(**values, status=status, queue_seq=queue,
                                                  using_db=tx)
         await Notification.create(registration=registration, purpose=status, revision=0,
-                                  created_at=values["created_at"], using_db=tx)
+                                  created_at=values["created_at"],
+                                  next_attempt_at=values["created_at"], using_db=tx)
     return registration.id, status, queue, position
 
 
@@ -110,8 +111,10 @@ async def _register_postgres(conn: Any, values: dict[str, Any], mode: str
         FROM counted
         RETURNING id, status, queue_seq
     ), noted AS (
-        INSERT INTO notification (registration_id, purpose, revision, created_at)
-        SELECT id, status, 0, {created_at}::timestamptz FROM inserted
+        INSERT INTO notification (registration_id, purpose, revision, created_at,
+                                  next_attempt_at, status, attempts, claimed_by, last_error)
+        SELECT id, status, 0, {created_at}::timestamptz, {created_at}::timestamptz,
+               'pending', 0, '', '' FROM inserted
     )
     SELECT inserted.id, inserted.status, inserted.queue_seq, counted.seat, counted.waiting
     FROM inserted, counted

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -181,5 +182,16 @@ class LiveServer:
 @pytest.fixture
 def live_server(database: Settings) -> Iterator[LiveServer]:
     server = LiveServer(database)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; see tests/mailserver.py."""
+    from tests.mailserver import MailServer
+
+    server = MailServer()
+    server.start()
     yield server
     server.stop()

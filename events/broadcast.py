@@ -1,0 +1,140 @@
+"""Organizer broadcasts: a subject and a body to part of an event's audience.
+
+An organizer first asks for a dry run (how many people, and the message as each
+language will read it), then sends. Sending writes the broadcast and one outbox row per
+recipient in one transaction; the worker delivers them like every other message, with
+a List-Unsubscribe link that stops further broadcasts for that registration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.transactions import in_transaction
+
+from events import mail, outbox
+from events.access import Actor
+from events.config import Settings
+from events.errors import NotFound
+from events.models import Admission, Broadcast, Event, Notification, Registration
+from events.validation import Checker
+
+AUDIENCES = ("all", "venue", "online", "checked_in", "not_checked_in", "waitlisted")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+SUBJECT_MAX = 150
+BODY_MAX = 20_000
+
+
+@dataclass
+class Draft:
+    audience: str
+    subject: tuple[str, str]  # (ja, en)
+    body: tuple[str, str]
+    dry_run: bool
+
+
+def parse(data: Any) -> Draft:
+    check = Checker()
+    if not isinstance(data, dict):
+        check.fail("body", "must be a JSON object")
+        check.done()
+    audience = check.choice(data, "audience", AUDIENCES) or "all"
+    subject = check.bilingual(data, "subject", max_length=SUBJECT_MAX, required=True)
+    if subject and any(CONTROL_RE.search(s) for s in subject):
+        check.fail("subject", "must be a single line without control characters")
+    body = check.bilingual(data, "body", max_length=BODY_MAX, required=True)
+    dry_run = check.boolean(data, "dry_run") or False
+    check.only(data, {"audience", "subject", "body", "dry_run"}, "a broadcast")
+    check.done()
+    assert subject and body
+    return Draft(audience, subject, (_text(body[0]), _text(body[1])), dry_run)
+
+
+def _text(body: str) -> str:
+    """Line breaks kept, every other control character dropped."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", body)
+
+
+def audience_query(event: Event, audience: str):
+    """Who a broadcast reaches: active registrations that have not unsubscribed."""
+    query = Registration.filter(event_id=event.id, unsubscribed_at__isnull=True)
+    admitted = Subquery(Admission.filter(event_id=event.id).values("registration_id"))
+    if audience == "all":
+        return query.filter(status__in=("confirmed", "waitlisted"))
+    if audience == "waitlisted":
+        return query.filter(status="waitlisted")
+    query = query.filter(status="confirmed")
+    if audience in ("venue", "online"):
+        return query.filter(attendance=audience)
+    checked_in = Q(checked_in_at__isnull=False) | Q(id__in=admitted)
+    if audience == "checked_in":
+        return query.filter(checked_in)
+    return query.exclude(checked_in)
+
+
+async def preview(event: Event, draft: Draft, settings: Settings, now: datetime
+                  ) -> dict[str, Any]:
+    """The message as a recipient in each language would get it (the first recipient
+    when there is one, else a stand-in), and how many would get it."""
+    count = await audience_query(event, draft.audience).count()
+    sample = await audience_query(event, draft.audience).order_by("id").first()
+    composer = mail.Composer(settings)
+    previews = {}
+    for lang in ("ja", "en"):
+        person = Registration(
+            id=sample.id if sample else 0, event_id=event.id, locale=lang,
+            name=sample.name if sample else ("山田 太郎" if lang == "ja" else "Jane Doe"),
+            email=sample.email if sample else "attendee@example.jp",
+            token=sample.token if sample else "preview", status="confirmed",
+            attendance=sample.attendance if sample else "venue", affiliation="",
+            created_at=now, updated_at=now)
+        person.event = event
+        broadcast = Broadcast(event_id=event.id, audience=draft.audience,
+                              subject_ja=draft.subject[0], subject_en=draft.subject[1],
+                              body_ja=draft.body[0], body_en=draft.body[1], created_at=now)
+        message = Notification(id=0, registration_id=person.id, purpose="broadcast",
+                               revision=0, created_at=now)
+        email = composer.compose(mail.Facts(
+            message=message, registration=person, event=event, now=now,
+            message_id=f"<preview@{settings.host}>", broadcast=broadcast))
+        previews[lang] = {
+            "subject": str(email["Subject"]),
+            "text": email.get_body(("plain",)).get_content(),  # type: ignore[union-attr]
+            "html": email.get_body(("html",)).get_content(),  # type: ignore[union-attr]
+        }
+    return {"audience": draft.audience, "count": count, "dry_run": draft.dry_run,
+            "preview": previews}
+
+
+async def send(event: Event, draft: Draft, actor: Actor, now: datetime) -> Broadcast:
+    """The broadcast and its outbox rows, all in one transaction."""
+    async with in_transaction() as conn:
+        broadcast = await Broadcast.create(
+            event_id=event.id, audience=draft.audience, subject_ja=draft.subject[0],
+            subject_en=draft.subject[1], body_ja=draft.body[0], body_en=draft.body[1],
+            api_key_id=actor.key_id, created_at=now, using_db=conn)
+        ids = await audience_query(event, draft.audience).using_db(conn).values_list(
+            "id", flat=True)
+        await outbox.queue_many([outbox.new_row(i, "broadcast", broadcast.id, now,
+                                                broadcast_id=broadcast.id) for i in ids], conn)
+        broadcast.recipients = len(ids)
+        await broadcast.save(using_db=conn, update_fields=["recipients"])
+    return broadcast
+
+
+async def unsubscribe(registration_id: int, token: str, secret_key: str, now: datetime
+                      ) -> Registration:
+    """Idempotent: the first time is recorded, later ones change nothing."""
+    if not mail.check_unsubscribe(secret_key, registration_id, token):
+        raise NotFound("No such subscription.")
+    registration = await Registration.get_or_none(id=registration_id).prefetch_related("event")
+    if registration is None:
+        raise NotFound("No such subscription.")
+    await Registration.filter(id=registration_id, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now)
+    return registration

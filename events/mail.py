@@ -1,0 +1,320 @@
+"""Compose the messages kaigi sends, from templates/email, in the attendee's language.
+
+Every message has a text and an HTML alternative, a Date, a stable Message-ID and an
+RFC 2047 subject. Text that ends up in a header (names, titles, an organizer's subject)
+passes `header_text` first: a control character becomes a space, so no value can start
+a header of its own, whatever validation let through. Confirmations carry the ticket QR
+as an inline image and a calendar invitation (iTIP, RFC 6047):
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        multipart/related: text/html, image/png (the QR, cid:)
+        text/calendar; charset=utf-8; method=REQUEST   (base64 of the exact CRLF bytes)
+      application/ics attachment invite.ics              (the same bytes)
+
+The content is rendered when the worker sends, from the current state of the event and
+the registration: a message queued before a later change says what is true now.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from events import calendar, tickets
+from events.config import Settings
+from events.models import Broadcast, Event, Notification, Registration, Session
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9]"
+                      r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+                      r"[A-Za-z0-9])?)*$")
+SUBJECT_MAX = 200
+QR_PURPOSES = ("confirmed", "promoted", "attendance_changed", "reminder")
+MODE_FORMATS = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
+
+# Words the layouts need; the prose of each message is in its template. Kept here (not
+# in api.i18n) because the domain never imports the web layer.
+WORDS: dict[str, dict[str, str]] = {
+    "ja": {
+        "event": "イベント", "attendance": "参加方法", "status": "登録状況",
+        "sessions": "日時・プログラム", "times_in": "時刻は {tz} の現地時間です",
+        "venue": "会場", "stream": "視聴URL", "ticket": "チケット・登録内容の確認・変更",
+        "ticket_number": "受付番号", "show_at_door": "会場受付でこのQRコードを提示してください。",
+        "position": "キャンセル待ち {n} 番目", "event_page": "イベントページ",
+        "unsubscribe": "このイベントからのお知らせの配信停止", "calendar":
+        "カレンダーへの登録用ファイル (invite.ics) を添付しています。",
+        "attendance_venue": "会場参加", "attendance_online": "オンライン参加",
+        "status_confirmed": "参加確定", "status_waitlisted": "キャンセル待ち",
+        "status_cancelled": "キャンセル済み", "format_in_person": "会場",
+        "format_hybrid": "ハイブリッド", "format_online": "オンライン",
+        "greeting": "{name} 様",
+        "automatic": "このメールは送信専用アドレスから自動送信しています。",
+    },
+    "en": {
+        "event": "Event", "attendance": "Attendance", "status": "Status",
+        "sessions": "Sessions", "times_in": "times are local to {tz}", "venue": "Venue",
+        "stream": "Stream link", "ticket": "Your ticket, and changes or cancellation",
+        "ticket_number": "Ticket number",
+        "show_at_door": "Show this QR code at the venue entrance.",
+        "position": "Position {n} on the waiting list", "event_page": "Event page",
+        "unsubscribe": "Stop announcements about this event",
+        "calendar": "The attached invite.ics adds the sessions to your calendar.",
+        "attendance_venue": "At the venue", "attendance_online": "Online",
+        "status_confirmed": "Confirmed", "status_waitlisted": "Waiting list",
+        "status_cancelled": "Cancelled", "format_in_person": "Venue",
+        "format_hybrid": "Hybrid", "format_online": "Online",
+        "greeting": "Dear {name},", "automatic": "This message was sent automatically; "
+        "replies are not read.",
+    },
+}
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+             "Dec"]
+
+
+def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
+    """One line, no control characters: CR, LF or NUL can never start a header."""
+    return " ".join(CONTROL.sub(" ", value).split())[:limit]
+
+
+def display_name(value: str) -> str:
+    """A name for To: or CN=: one line, and no quotes (they would end a quoted CN)."""
+    return header_text(value.replace('"', "'"), 200)
+
+
+def sender(settings: Settings) -> Address:
+    name, address = parseaddr(settings.mail_from)
+    local, _, domain = address.rpartition("@")
+    return Address(display_name=header_text(name), username=local, domain=domain)
+
+
+def unsubscribe_token(secret_key: str, registration_id: int) -> str:
+    """A capability for one registration's broadcasts: no ticket token in mail headers."""
+    digest = hmac.new(secret_key.encode(), f"unsubscribe:{registration_id}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def check_unsubscribe(secret_key: str, registration_id: int, token: str) -> bool:
+    expected = unsubscribe_token(secret_key, registration_id).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "replace"))
+
+
+def unsubscribe_url(settings: Settings, registration_id: int) -> str:
+    token = unsubscribe_token(settings.secret_key, registration_id)
+    return f"{settings.base_url}/unsubscribe/{registration_id}/{token}"
+
+
+# ---- dates, as the pages show them (api.i18n) ----------------------------------------------
+
+def day(value: datetime, tz: ZoneInfo, lang: str) -> str:
+    local = value.astimezone(tz)
+    if lang == "ja":
+        return f"{local.year}年{local.month}月{local.day}日({WEEKDAYS_JA[local.weekday()]})"
+    return (f"{WEEKDAYS_EN[local.weekday()]} {local.day} {MONTHS_EN[local.month - 1]} "
+            f"{local.year}")
+
+
+def span(start: datetime, end: datetime, tz: ZoneInfo, lang: str) -> str:
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return f"{day(a, tz, lang)} {a:%H:%M}–{b:%H:%M}"
+    return f"{day(a, tz, lang)} {a:%H:%M} – {day(b, tz, lang)} {b:%H:%M}"
+
+
+# ---- what one message holds ------------------------------------------------------------------
+
+@dataclass
+class Facts:
+    """Everything a message is composed from, read by the worker at send time."""
+
+    message: Notification
+    registration: Registration
+    event: Event  # with session_list and partner_list (catalogue.load_details)
+    message_id: str
+    now: datetime
+    position: int | None = None
+    invitation: str | None = None  # "REQUEST", "CANCEL" or None
+    broadcast: Broadcast | None = None
+    session: Session | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def invitation_method(purpose: str, registration: Registration, had_request: bool
+                      ) -> str | None:
+    """Which iTIP method a message carries, from what is true when it is sent."""
+    confirmed = registration.status == "confirmed"
+    if purpose in ("confirmed", "promoted", "event_changed"):
+        return "REQUEST" if confirmed else None
+    if purpose == "attendance_changed":
+        return "REQUEST" if confirmed else ("CANCEL" if had_request else None)
+    if purpose == "event_cancelled":
+        return "CANCEL" if confirmed else None
+    if purpose == "cancelled":
+        return "CANCEL" if had_request else None
+    return None
+
+
+class Composer:
+    """Turns facts into an EmailMessage; one per worker, templates loaded once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sender = sender(settings)
+        self.ticket_key = tickets.private_key(settings.secret_key, settings.ticket_key)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"], default_for_string=False),
+            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["paragraphs"] = paragraphs
+
+    def compose(self, facts: Facts) -> EmailMessage:
+        r, event = facts.registration, facts.event
+        lang = r.locale if r.locale in WORDS else "ja"
+        context = self.context(facts, lang)
+        module = self.env.get_template(f"{lang}/{facts.message.purpose}.txt").make_module(
+            context)
+        subject = header_text(str(module.subject))  # type: ignore[attr-defined]
+        context["intro"] = str(module).strip("\n")
+        context["subject"] = subject
+        text = self.env.get_template("layout.txt").render(context)
+        html = self.env.get_template("layout.html").render(context)
+
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.sender
+        msg["To"] = Address(display_name=display_name(r.name), addr_spec=recipient(r))
+        msg["Date"] = format_datetime(facts.now)
+        msg["Message-ID"] = facts.message_id
+        msg["Auto-Submitted"] = "auto-generated"
+        if facts.message.purpose == "broadcast":
+            url = unsubscribe_url(self.settings, r.id)
+            msg["List-Unsubscribe"] = f"<{url}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg.set_content(text, charset="utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+        if context["qr_cid"]:
+            code = tickets.sign(self.ticket_key, event.id, r.id)
+            html_part = msg.get_payload()[1]  # type: ignore[index]
+            html_part.add_related(tickets.qr_png(code), "image", "png",
+                                  cid=f"<{context['qr_cid']}>", disposition="inline",
+                                  filename="ticket-qr.png")
+        if ics := self.invitation(facts, lang):
+            method = facts.invitation or ""
+            # Bytes, not str: set_content(str) would turn the CRLFs into bare LFs.
+            msg.add_alternative(ics, "text", "calendar", cte="base64",
+                                params={"charset": "utf-8", "method": method})
+            msg.add_attachment(ics, "application", "ics", filename="invite.ics")
+        # Last: making a part multipart moves every Content-* header into its first child.
+        msg["Content-Language"] = lang
+        return msg
+
+    def invitation(self, facts: Facts, lang: str) -> bytes | None:
+        r, event = facts.registration, facts.event
+        mode_sessions = [s for s in event.session_list  # type: ignore[attr-defined]
+                         if s.format in MODE_FORMATS.get(r.attendance, ())]
+        if not facts.invitation or not mode_sessions:
+            return None
+        return calendar.build_invitation(
+            event, r.attendance, event.stream_url, method=facts.invitation,
+            organizer=self.sender.addr_spec, attendee=recipient(r),
+            attendee_name=display_name(r.name), base_url=self.settings.base_url, lang=lang,
+            changed_at=max(facts.message.created_at, r.updated_at))
+
+    def context(self, facts: Facts, lang: str) -> dict[str, Any]:
+        r, event, purpose = facts.registration, facts.event, facts.message.purpose
+        base = self.settings.base_url
+        tz = ZoneInfo(event.timezone)
+        words = WORDS[lang]
+        title = calendar.pick(event.title_ja, event.title_en, lang)
+        active = r.status != "cancelled"
+        mode_formats = MODE_FORMATS.get(r.attendance, ())
+        sessions = [{
+            "title": calendar.pick(s.title_ja, s.title_en, lang),
+            "when": span(s.starts_at, s.ends_at, tz, lang),
+            "format": words[f"format_{s.format}"],
+            "venue": _venue(event, s) if r.attendance == "venue" else "",
+        } for s in event.session_list  # type: ignore[attr-defined]
+            if s.format in mode_formats]
+        confirmed = r.status == "confirmed" and event.status != "cancelled"
+        online = r.attendance == "online" and confirmed
+        context: dict[str, Any] = {
+            "lang": lang, "w": words, "purpose": purpose,
+            "name": display_name(r.name), "affiliation": r.affiliation,
+            "title": title, "event_status": event.status,
+            "event_url": f"{base}/events/{event.slug}?lang={lang}",
+            "ticket_url": f"{base}/tickets/{r.token}?lang={lang}" if active else "",
+            "ticket_number": r.id,
+            "status": words[f"status_{r.status}"], "registration_status": r.status,
+            "attendance": words.get(f"attendance_{r.attendance}", r.attendance),
+            "attendance_mode": r.attendance,
+            "position": facts.position, "sessions": sessions,
+            "timezone": event.timezone,
+            "show_details": purpose not in ("cancelled", "event_cancelled", "broadcast"),
+            "stream_url": event.stream_url if online and event.stream_url else "",
+            "qr_cid": "", "has_invitation": bool(facts.invitation),
+            "session_title": "", "session_when": "",
+            "broadcast_body": "", "unsubscribe_url": "", "subject_text": "",
+        }
+        if purpose in QR_PURPOSES and confirmed and r.attendance == "venue":
+            context["qr_cid"] = make_msgid("ticket-qr", domain=self.settings.host)[1:-1]
+        if facts.session is not None:
+            s = facts.session
+            context["session_title"] = calendar.pick(s.title_ja, s.title_en, lang) or title
+            context["session_when"] = span(s.starts_at, s.ends_at, tz, lang)
+        if facts.broadcast is not None:
+            b = facts.broadcast
+            context["subject_text"] = calendar.pick(b.subject_ja, b.subject_en, lang)
+            context["broadcast_body"] = calendar.pick(b.body_ja, b.body_en, lang)
+            context["unsubscribe_url"] = unsubscribe_url(self.settings, r.id)
+        return context
+
+
+def recipient(registration: Registration) -> str:
+    """The address, checked again here: registration validated it, but mail must not
+    depend on that alone."""
+    address = registration.email.strip()
+    if not EMAIL_RE.match(address):
+        raise InvalidRecipient(f"not a deliverable address: {address!r}")
+    return address
+
+
+class InvalidRecipient(ValueError):
+    """A permanent failure found before any SMTP exchange."""
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs: escaped, blank lines split, line breaks kept."""
+    blocks = [b for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line)
+                                                          for line in b.strip().split("\n")))
+        for b in blocks)
+
+
+def _venue(event: Event, s: Session) -> str:
+    if s.format == "online":
+        return ""
+    name = s.venue_name or event.venue_name
+    address = s.venue_address or event.venue_address
+    return ", ".join(p for p in (name, address) if p)

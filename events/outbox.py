@@ -1,0 +1,276 @@
+"""The outbox: queue messages with their cause, claim them with a lease, settle them.
+
+A message is a `Notification` row written in the same transaction as the change that
+owes it, so a change and its mail commit or vanish together. Workers claim due rows in
+batches: on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED` (concurrent workers pass
+over each other's rows instead of waiting), on SQLite with a conditional UPDATE that
+re-checks the row is still due (SQLite runs one writer at a time, so only one claim can
+match). A claim is a lease: a worker that dies leaves rows whose `claimed_until` runs
+out, and they are due again. Every settling UPDATE names the lease holder, so a worker
+whose lease was taken over never overwrites the newer holder's outcome.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.connection import get_connection
+from tortoise.expressions import F, Q
+from tortoise.functions import Count
+
+from events.errors import Conflict, NotFound
+from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session
+from events.validation import Checker
+
+REGISTRATION_PURPOSES = ("confirmed", "waitlisted", "promoted", "attendance_changed",
+                         "cancelled")
+PURPOSES = (*REGISTRATION_PURPOSES, "event_changed", "event_cancelled", "reminder",
+            "broadcast")
+# Which sessions an attendee of each mode takes part in (as in calendar.MODE_FORMATS).
+MODE_FORMATS = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
+INSERT_BATCH = 500
+
+
+# ---- queueing ------------------------------------------------------------------------------
+
+def new_row(registration_id: int, purpose: str, revision: int, now: datetime,
+            **extra: Any) -> Notification:
+    return Notification(registration_id=registration_id, purpose=purpose, revision=revision,
+                        created_at=now, next_attempt_at=now, **extra)
+
+
+async def queue_many(rows: list[Notification], conn: Any = None) -> None:
+    """Insert, skipping rows whose (registration, purpose, revision) is queued already."""
+    if rows:
+        await Notification.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True,
+                                       using_db=conn)
+
+
+async def queue_event_change(event: Event, now: datetime, conn: Any) -> int:
+    """In the transaction that raised the event's revision: one message per active registrant.
+
+    A draft is unpublished: nobody is told. Keyed on the new revision, so repeating the
+    same change queues nothing twice.
+    """
+    if event.status == "draft":
+        return 0
+    purpose = "event_cancelled" if event.status == "cancelled" else "event_changed"
+    ids = await Registration.filter(
+        event_id=event.id, status__in=("confirmed", "waitlisted")).using_db(conn).values_list(
+        "id", flat=True)
+    await queue_many([new_row(i, purpose, event.revision, now) for i in ids], conn)
+    return len(ids)
+
+
+async def queue_reminders(now: datetime, lead: timedelta) -> int:
+    """Queue a reminder for each confirmed attendee's first session of each day that
+    starts within `lead`. Idempotent (keyed on the session), so workers call it often.
+
+    Whoever registered inside the window got a confirmation moments ago: no reminder.
+    """
+    if lead <= timedelta(0):
+        return 0
+    soon = await Session.filter(
+        starts_at__gt=now, starts_at__lte=now + lead,
+        event__status__in=("scheduled", "tentative"), event__date_tbd=False,
+    ).prefetch_related("event")
+    wanted: list[Notification] = []
+    for event_id in {s.event_id for s in soon}:  # type: ignore[attr-defined]
+        event = next(s.event for s in soon if s.event_id == event_id)  # type: ignore[attr-defined]
+        sessions = await Session.filter(event_id=event_id).order_by("starts_at", "id")
+        firsts = {mode: _first_of_each_day(sessions, mode, ZoneInfo(event.timezone))
+                  for mode in MODE_FORMATS}
+        due = {mode: [s for s in firsts[mode] if now < s.starts_at <= now + lead]
+               for mode in MODE_FORMATS}
+        if not any(due.values()):
+            continue
+        attendees = await Registration.filter(event_id=event_id, status="confirmed").values(
+            "id", "attendance", "created_at")
+        session_ids = [s.id for s in soon if s.event_id == event_id]  # type: ignore[attr-defined]
+        queued = set(await Notification.filter(
+            purpose="reminder", revision__in=session_ids,
+            registration__event_id=event_id).values_list("registration_id", "revision"))
+        for a in attendees:
+            for s in due.get(a["attendance"], []):
+                if (a["id"], s.id) not in queued and a["created_at"] <= s.starts_at - lead:
+                    wanted.append(new_row(a["id"], "reminder", s.id, now))
+    await queue_many(wanted)
+    return len(wanted)
+
+
+def _first_of_each_day(sessions: list[Session], mode: str, tz: ZoneInfo) -> list[Session]:
+    seen: set[Any] = set()
+    firsts = []
+    for s in sessions:
+        day = s.starts_at.astimezone(tz).date()
+        if s.format in MODE_FORMATS[mode] and day not in seen:
+            seen.add(day)
+            firsts.append(s)
+    return firsts
+
+
+# ---- claiming and settling -----------------------------------------------------------------
+
+def _due(now: datetime) -> Q:
+    pending = Q(status="pending") & (Q(next_attempt_at__isnull=True)
+                                     | Q(next_attempt_at__lte=now))
+    return pending | Q(status="sending", claimed_until__lt=now)
+
+
+CLAIM_POSTGRES = """
+UPDATE notification SET status = 'sending', claimed_by = $1, claimed_until = $2,
+       attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM notification
+    WHERE (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $3))
+       OR (status = 'sending' AND claimed_until < $3)
+    ORDER BY next_attempt_at NULLS FIRST, id
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+RETURNING id
+"""
+
+
+async def claim(worker: str, now: datetime, *, limit: int, lease: timedelta) -> list[int]:
+    """Take up to `limit` due messages for `worker` until now + lease; returns their ids."""
+    conn = get_connection("default")
+    until = now + lease
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(CLAIM_POSTGRES, [worker, until, now, limit])
+        return sorted(r["id"] for r in rows)
+    candidates = await Notification.filter(_due(now)).order_by(
+        "next_attempt_at", "id").limit(limit).values_list("id", flat=True)
+    if not candidates:
+        return []
+    # The due condition again, in the UPDATE itself: of two workers reading the same
+    # candidates, the second one's UPDATE matches nothing.
+    await Notification.filter(_due(now), id__in=candidates).update(
+        status="sending", claimed_by=worker, claimed_until=until, attempts=F("attempts") + 1)
+    return sorted(await Notification.filter(
+        id__in=candidates, status="sending", claimed_by=worker, claimed_until=until,
+    ).values_list("id", flat=True))
+
+
+def _held(message_id: int, worker: str):
+    return Notification.filter(id=message_id, status="sending", claimed_by=worker)
+
+
+async def extend(ids: list[int], worker: str, until: datetime) -> None:
+    """Keep the lease on messages still waiting in a slow batch."""
+    if ids:
+        await Notification.filter(id__in=ids, status="sending", claimed_by=worker).update(
+            claimed_until=until)
+
+
+async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
+    """False when the lease was lost (another worker may deliver it again)."""
+    return bool(await _held(message_id, worker).update(
+        status="sent", sent_at=now, claimed_until=None, last_error=""))
+
+
+async def mark_failed(message_id: int, worker: str, reason: str) -> bool:
+    return bool(await _held(message_id, worker).update(
+        status="failed", claimed_until=None, last_error=reason[:2000]))
+
+
+async def mark_skipped(message_id: int, worker: str, reason: str) -> bool:
+    return bool(await _held(message_id, worker).update(
+        status="skipped", claimed_until=None, last_error=reason[:2000]))
+
+
+async def mark_retry(message_id: int, worker: str, at: datetime, reason: str) -> bool:
+    return bool(await _held(message_id, worker).update(
+        status="pending", next_attempt_at=at, claimed_until=None, claimed_by="",
+        last_error=reason[:2000]))
+
+
+async def release(ids: list[int], worker: str, now: datetime) -> int:
+    """Hand back claimed messages never attempted (a worker asked to stop)."""
+    if not ids:
+        return 0
+    return await Notification.filter(id__in=ids, status="sending", claimed_by=worker).update(
+        status="pending", next_attempt_at=now, claimed_until=None, claimed_by="",
+        attempts=F("attempts") - 1)
+
+
+async def set_message_id(message_id: int, value: str) -> str:
+    """The first attempt names the message; every later attempt reuses that name."""
+    await Notification.filter(id=message_id, message_id__isnull=True).update(message_id=value)
+    return (await Notification.filter(id=message_id).values_list("message_id", flat=True))[0]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential, with jitter so a crowd of retries spreads out: the first retry comes
+    within `first` (between half of it and all of it), later ones double, up to `cap`."""
+
+    first: timedelta = timedelta(seconds=50)
+    cap: timedelta = timedelta(minutes=15)
+    # About three days of trying, as mail servers do, before a message counts as failed.
+    max_attempts: int = 300
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
+        exponent = min(max(attempts - 1, 0), 30)
+        ceiling = min(self.cap, self.first * (2 ** exponent))
+        return ceiling * (rng or random).uniform(0.5, 1.0)
+
+
+# ---- for organizers --------------------------------------------------------------------------
+
+async def list_messages(event: Event, params: Mapping[str, str]) -> tuple[
+        list[Notification], str | None, dict[str, int]]:
+    """The event's messages, newest first, with counts per status."""
+    check = Checker()
+    query = Notification.filter(registration__event_id=event.id)
+    if status := params.get("status"):
+        if status not in MESSAGE_STATUSES:
+            check.fail("status", f"must be one of {', '.join(MESSAGE_STATUSES)}")
+        query = query.filter(status=status)
+    if purpose := params.get("purpose"):
+        if purpose not in PURPOSES:
+            check.fail("purpose", f"must be one of {', '.join(PURPOSES)}")
+        query = query.filter(purpose=purpose)
+    limit = 50
+    if "limit" in params:
+        try:
+            limit = int(params["limit"])
+            if not 1 <= limit <= 500:
+                raise ValueError
+        except ValueError:
+            check.fail("limit", "must be a whole number from 1 to 500")
+    if cursor := params.get("cursor"):
+        try:
+            query = query.filter(id__lt=int(cursor))
+        except ValueError:
+            check.fail("cursor", "is not a cursor this server gave out")
+    check.done()
+    rows = await query.order_by("-id").limit(limit + 1).prefetch_related("registration")
+    items = rows[:limit]
+    counts = {s: 0 for s in MESSAGE_STATUSES}
+    for status_name, count in await _counts(event):
+        counts[status_name] = count
+    return items, (str(items[-1].id) if len(rows) > limit else None), counts
+
+
+async def _counts(event: Event) -> list[tuple[str, int]]:
+    rows = await Notification.filter(registration__event_id=event.id).annotate(
+        n=Count("id")).group_by("status").values_list("status", "n")
+    return [(status, n) for status, n in rows]
+
+
+async def retry(event: Event, message_id: int, now: datetime) -> Notification:
+    """An organizer sends a failed (or skipped) message again, now."""
+    message = await Notification.filter(id=message_id, registration__event_id=event.id).first()
+    if message is None:
+        raise NotFound("No such message for this event.")
+    updated = await Notification.filter(id=message.id, status__in=("failed", "skipped")).update(
+        status="pending", next_attempt_at=now, claimed_by="", claimed_until=None, attempts=0)
+    if not updated:
+        raise Conflict(f"Only failed or skipped messages can be retried; this one is "
+                       f"{message.status}.", code="not_retryable", message_status=message.status)
+    return await Notification.get(id=message.id).prefetch_related("registration")

@@ -1,0 +1,366 @@
+"""The mail worker: claim due messages, compose them, deliver them, settle them.
+
+Delivery is at least once: a worker killed between the SMTP server's "250 OK" and the
+UPDATE that records it leaves a message that another worker sends again after the
+lease runs out, under the same Message-ID, so the repeat is recognisable. Everything
+else is exactly once: a claim gives a message to one worker only, and a settling
+UPDATE only succeeds for the worker holding the lease.
+
+Failures: a 4xx reply, a refused connection or a timeout is temporary (retried with
+exponential backoff and jitter); a 5xx reply about the message or its recipient is
+permanent (the message is failed, its reason kept, and an organizer may retry it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from events import catalogue, mail, outbox
+from events.config import TRUE_WORDS, Settings
+from events.models import Event, Notification, Session
+from events.registration import waitlist_position
+
+log = logging.getLogger("kaigi.worker")
+
+REQUEST_PURPOSES = ("confirmed", "promoted", "attendance_changed", "event_changed")
+
+
+# ---- transports --------------------------------------------------------------------------------
+
+@dataclass
+class Failure(Exception):
+    """Why a delivery did not happen; `permanent` stops retrying."""
+
+    reason: str
+    permanent: bool = False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Transport(Protocol):
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    hostname: str
+    port: int
+    use_tls: bool
+    start_tls: bool | None  # None: STARTTLS when the server offers it
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """smtp://user:password@host:port?starttls=1, or smtps:// for TLS from the start."""
+        parts = urlsplit(url)
+        use_tls = parts.scheme == "smtps"
+        start_tls: bool | None = None
+        if values := parse_qs(parts.query).get("starttls"):
+            start_tls = values[-1].lower() in TRUE_WORDS
+        if use_tls:
+            start_tls = False
+        port = parts.port or (465 if use_tls else 587 if start_tls else 25)
+        return cls(hostname=parts.hostname or "localhost", port=port, use_tls=use_tls,
+                   start_tls=start_tls,
+                   username=unquote(parts.username) if parts.username else None,
+                   password=unquote(parts.password) if parts.password else None)
+
+
+class SmtpTransport:
+    """One connection, opened on first use and reused for every message after it."""
+
+    IDLE_CHECK = 30.0  # seconds: a connection idle this long is checked with NOOP
+
+    def __init__(self, config: SmtpConfig, *, timeout: float = 30.0) -> None:
+        self.config = config
+        self.timeout = timeout
+        self.client: aiosmtplib.SMTP | None = None
+        self.last_used = 0.0
+        self.connections = 0
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        client = self.client
+        if client is not None and client.is_connected:
+            if time.monotonic() - self.last_used < self.IDLE_CHECK:
+                return client
+            try:
+                await client.noop()
+                return client
+            except (aiosmtplib.SMTPException, OSError):
+                await self.close()
+        c = self.config
+        client = aiosmtplib.SMTP(hostname=c.hostname, port=c.port, use_tls=c.use_tls,
+                                 start_tls=c.start_tls, username=c.username,
+                                 password=c.password, timeout=self.timeout)
+        await client.connect()
+        self.client = client
+        self.connections += 1
+        return client
+
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        try:
+            client = await self._connected()
+            await client.send_message(message, sender=sender, recipients=[recipient])
+        except Exception as exc:
+            failure = classify(exc)
+            if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPDataError
+                              ) or getattr(exc, "code", 0) == 421:
+                await self.close()  # the connection's state is unknown: start afresh
+            raise failure from exc
+        self.last_used = time.monotonic()
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await asyncio.wait_for(client.quit(), 5)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()
+
+
+def classify(exc: BaseException) -> Failure:
+    """4xx, refused connections and timeouts are temporary; a 5xx about the message is not."""
+    if isinstance(exc, Failure):
+        return exc
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = exc.recipients[0]
+        return Failure(f"{refused.code} {refused.message} (recipient {refused.recipient})",
+                       permanent=500 <= refused.code < 600)
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError | aiosmtplib.SMTPConnectError
+                  | aiosmtplib.SMTPHeloError):
+        # The server or our settings, not this message: keep it for when they are fixed.
+        return Failure(f"{type(exc).__name__}: {exc}", permanent=False)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return Failure(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600)
+    if isinstance(exc, aiosmtplib.SMTPNotSupported | mail.InvalidRecipient):
+        return Failure(f"{type(exc).__name__}: {exc}", permanent=True)
+    return Failure(f"{type(exc).__name__}: {exc}".rstrip(": "), permanent=False)
+
+
+class FileTransport:
+    """Without an SMTP server: each message becomes an .eml file a mail client opens.
+
+    Named after the Message-ID, so delivering the same message again rewrites one file.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        name = str(message["Message-ID"]).strip("<>").split("@")[0]
+        data = message.as_bytes(policy=SMTP)
+        await asyncio.to_thread(self._write, f"{name}.eml", data)
+
+    def _write(self, name: str, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        temporary = self.directory / f".{name}.tmp"
+        temporary.write_bytes(data)
+        os.replace(temporary, self.directory / name)
+
+    async def close(self) -> None:
+        return None
+
+
+def transport_for(settings: Settings) -> Transport:
+    if settings.smtp_url:
+        return SmtpTransport(SmtpConfig.from_url(settings.smtp_url))
+    return FileTransport(settings.var_dir / "outbox")
+
+
+# ---- the worker ----------------------------------------------------------------------------------
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    """Delivers the outbox until asked to stop. Several may run at once, anywhere."""
+
+    def __init__(self, settings: Settings, *, transport: Transport | None = None,
+                 name: str | None = None, batch: int = 20,
+                 lease: timedelta = timedelta(minutes=2), poll: float = 1.0,
+                 backoff: outbox.Backoff | None = None, reminder_every: float = 60.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.settings = settings
+        self.transport = transport or transport_for(settings)
+        self.name = name or worker_name()
+        self.batch = batch
+        self.lease = lease
+        self.poll = poll
+        self.backoff = backoff or outbox.Backoff()
+        self.reminder_every = reminder_every
+        self.clock = clock
+        self.composer = mail.Composer(settings)
+        self.sender = self.composer.sender.addr_spec
+        self.stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+        self._next_reminders = 0.0
+
+    async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> None:
+        """Until `stop` is set (SIGTERM), or with `once` until nothing is due."""
+        stop = stop or asyncio.Event()
+        try:
+            while not stop.is_set():
+                try:
+                    await self.queue_reminders()
+                    handled = await self.tick(stop)
+                except Exception:  # the database or a bug: log, wait, carry on
+                    log.exception("worker %s: batch failed", self.name)
+                    handled = 0
+                    if once:
+                        raise
+                if once and not handled:
+                    return
+                if not handled:
+                    try:
+                        await asyncio.wait_for(stop.wait(), self.poll)
+                    except TimeoutError:
+                        pass
+        finally:
+            await self.transport.close()
+
+    async def queue_reminders(self) -> None:
+        if time.monotonic() < self._next_reminders:
+            return
+        self._next_reminders = time.monotonic() + self.reminder_every
+        queued = await outbox.queue_reminders(self.clock(), self.settings.reminder_lead)
+        if queued:
+            log.info("queued %d reminders", queued)
+
+    async def tick(self, stop: asyncio.Event | None = None) -> int:
+        """Claim one batch and deliver it; returns how many messages were claimed."""
+        now = self.clock()
+        ids = await outbox.claim(self.name, now, limit=self.batch, lease=self.lease)
+        remaining = list(ids)
+        lease_ends = now + self.lease
+        try:
+            events: dict[int, Event] = {}
+            while remaining and not (stop and stop.is_set()):
+                now = self.clock()
+                if lease_ends - now < self.lease / 2:
+                    lease_ends = now + self.lease
+                    await outbox.extend(remaining, self.name, lease_ends)
+                await self.deliver(remaining[0], events)
+                remaining.pop(0)
+        finally:
+            if remaining:  # asked to stop: hand back what was never tried
+                await outbox.release(remaining, self.name, self.clock())
+        return len(ids)
+
+    async def deliver(self, message_id: int, events: dict[int, Event]) -> None:
+        message = await Notification.get(id=message_id).prefetch_related(
+            "registration", "broadcast")
+        now = self.clock()
+        facts = await self.facts(message, events, now)
+        if isinstance(facts, str):
+            await outbox.mark_skipped(message.id, self.name, facts)
+            self.stats["skipped"] += 1
+            log.info("skipped #%d %s: %s", message.id, message.purpose, facts)
+            return
+        try:
+            recipient = mail.recipient(message.registration)
+            email = self.composer.compose(facts)
+        except mail.InvalidRecipient as exc:
+            await self.settle_failure(message, classify(exc), now)
+            return
+        except Exception as exc:  # a template or data bug: visible to organizers, retryable
+            log.exception("composing #%d failed", message.id)
+            await self.settle_failure(message, Failure(
+                f"could not compose: {type(exc).__name__}: {exc}", permanent=True), now)
+            return
+        try:
+            await self.transport.send(email, self.sender, recipient)
+        except Exception as exc:
+            await self.settle_failure(message, classify(exc), now)
+            return
+        if await outbox.mark_sent(message.id, self.name, self.clock()):
+            self.stats["sent"] += 1
+            log.info("sent #%d %s %s", message.id, message.purpose, facts.message_id)
+        else:
+            log.warning("sent #%d, but its lease had passed to another worker", message.id)
+
+    async def settle_failure(self, message: Notification, failure: Failure,
+                             now: datetime) -> None:
+        if failure.permanent or message.attempts >= self.backoff.max_attempts:
+            reason = failure.reason if failure.permanent else (
+                f"gave up after {message.attempts} attempts: {failure.reason}")
+            await outbox.mark_failed(message.id, self.name, reason)
+            self.stats["failed"] += 1
+            log.warning("failed #%d %s: %s", message.id, message.purpose, reason)
+        else:
+            at = now + self.backoff.delay(message.attempts)
+            await outbox.mark_retry(message.id, self.name, at, failure.reason)
+            self.stats["retry"] += 1
+            log.info("retry #%d at %s: %s", message.id, at.isoformat(), failure.reason)
+
+    async def facts(self, message: Notification, events: dict[int, Event],
+                    now: datetime) -> mail.Facts | str:
+        """What the message is made of, or why it should not be sent any more."""
+        r = message.registration
+        event = events.get(r.event_id)  # type: ignore[attr-defined]
+        if event is None:
+            event = await Event.get(id=r.event_id).prefetch_related(  # type: ignore[attr-defined]
+                "series", "owner")
+            await catalogue.load_details([event])
+            events[event.id] = event
+        r.event = event
+        if reason := await stale_reason(message, event, now):
+            return reason
+        session = None
+        if message.purpose == "reminder":
+            session = await Session.get_or_none(id=message.revision, event_id=event.id)
+            if session is None or session.starts_at <= now:
+                return "the session was removed or has started"
+        had_request = await Notification.filter(
+            registration_id=r.id, purpose__in=REQUEST_PURPOSES, status="sent",
+            id__lt=message.id).exists()
+        message_id = message.message_id or await outbox.set_message_id(
+            message.id, f"<{message.id:08d}.{message.purpose}.{secrets.token_hex(6)}"
+                        f"@{self.settings.host}>")
+        return mail.Facts(
+            message=message, registration=r, event=event, message_id=message_id, now=now,
+            position=await waitlist_position(r),
+            invitation=mail.invitation_method(message.purpose, r, had_request),
+            broadcast=message.broadcast, session=session)
+
+
+async def stale_reason(message: Notification, event: Event, now: datetime) -> str | None:
+    """A message overtaken by events: said otherwise since, or about nothing any more."""
+    r, purpose = message.registration, message.purpose
+    if purpose != "cancelled" and r.status == "cancelled":
+        return "the registration was cancelled before delivery"
+    if purpose == "cancelled" and r.status != "cancelled":
+        return "the attendee registered again before delivery"
+    if purpose == "waitlisted" and r.status == "confirmed":
+        return "promoted before delivery (the promotion message follows)"
+    if purpose != "broadcast" and event.ends_at is not None and event.ends_at < now:
+        return "the event is over"
+    if purpose == "reminder" and (r.status != "confirmed"
+                                  or event.status not in ("scheduled", "tentative")):
+        return "no longer relevant: not confirmed, or the event is not going ahead"
+    if purpose == "broadcast" and r.unsubscribed_at is not None:
+        return "the attendee unsubscribed from announcements"
+    if purpose in ("event_changed", "event_cancelled") and await Notification.filter(
+            registration_id=r.id, purpose__in=("event_changed", "event_cancelled"),
+            revision__gt=message.revision).exists():
+        return "superseded by a later change of the event"
+    return None

@@ -363,14 +363,17 @@ async def _parse_event(check: Checker, data: dict, *, partial: bool, default_tim
         if value is not None and value is not MISSING:
             values[name] = value
 
-    put("slug", check.slug(data, required=required))
+    # An event always has a slug and a title: a PATCH may change them, never blank them.
+    put("slug", check.slug(data, required=required or "slug" in data))
     for field, size in (("title", 300), ("summary", 5000), ("description", 50000)):
-        pair = check.bilingual(data, field, max_length=size, required=field == "title" and required)
+        pair = check.bilingual(data, field, max_length=size,
+                               required=field == "title" and (required or field in data))
         if pair is not None:
             values[f"{field}_ja"], values[f"{field}_en"] = pair
     put("status", check.choice(data, "status", EVENT_STATUSES))
     put("date_tbd", check.boolean(data, "date_tbd"))
-    put("timezone", check.timezone(data))
+    # No time zone (null or "") means the default on creation and no change on PATCH.
+    put("timezone", check.timezone(data) or None)
     if not partial and "timezone" not in values:
         values["timezone"] = default_timezone
     tz = ZoneInfo(values.get("timezone") or (event.timezone if event else default_timezone))

@@ -392,3 +392,33 @@ async def test_problems_carry_the_security_headers(client):
     response = await client.get("/api/v1/events/nothing")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+# ---- a PATCH may not blank what an event needs --------------------------------------------
+
+@pytest.mark.parametrize("change, field", [
+    ({"slug": None}, "slug"),
+    ({"slug": ""}, "slug"),
+    ({"title": None}, "title"),
+    ({"title": ""}, "title"),
+    ({"title": {"ja": "", "en": ""}}, "title"),
+])
+async def test_a_patch_cannot_blank_the_slug_or_title(client, admin, change, field):
+    await make_event(slug="keep", title="Kept")
+    response = await client.patch("/api/v1/events/keep", headers=admin, json=change)
+    assert field in fields_of(assert_problem(response, 422))
+    event = (await client.get("/api/v1/events/keep")).json()
+    assert event["title"] == {"ja": "Kept", "en": "Kept"}
+
+
+@pytest.mark.parametrize("timezone", [None, ""])
+async def test_an_empty_timezone_means_the_default(client, admin, timezone):
+    created = await client.post("/api/v1/events", headers=admin,
+                                json=event_payload(slug="tz", timezone=timezone))
+    assert created.status_code == 201, created.text
+    assert created.json()["timezone"] == "Asia/Tokyo"
+    await client.patch("/api/v1/events/tz", headers=admin, json={"timezone": "Europe/Paris"})
+    kept = await client.patch("/api/v1/events/tz", headers=admin, json={"timezone": timezone})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["timezone"] == "Europe/Paris"
+    assert (await client.get("/events/tz")).status_code == 200

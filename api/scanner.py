@@ -32,8 +32,7 @@ def labels(lang: str) -> Markup:
     words = {key: i18n.translate(key, lang) for key in i18n.MESSAGES
              if key.startswith(LABEL_PREFIXES)}
     words.update({k: i18n.translate(k, lang) for k in (
-        "attendance_venue", "attendance_online", "status_confirmed", "status_waitlisted",
-        "status_cancelled", "ticket_number")})
+        "attendance_venue", "attendance_online", "ticket_number")})
     text = json.dumps(words, ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -210,11 +211,17 @@ def _parse_bool(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
 def _dev_secret(var_dir: Path) -> str:
     """Generate once and keep, so dev sessions and tickets survive a restart."""
     path = var_dir / "dev-secret-key"
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secret + "\n")
-    return secret
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd, written = tempfile.mkstemp(dir=var_dir, prefix=".dev-secret-")  # mode 0600
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        # Workers may start together: linking never replaces a file, so the first one wins
+        # and every process reads the same, complete secret.
+        try:
+            os.link(written, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(written)
+    return path.read_text().strip()

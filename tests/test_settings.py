@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import re
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,22 @@ def test_every_setting_read_is_documented():
     source = (ROOT / "events" / "config.py").read_text(encoding="utf-8")
     read = set(re.findall(r'"(KAIGI_[A-Z_]+)"', source))
     assert read == {s.name for s in DOCUMENTED}
+
+
+def test_workers_starting_together_share_one_dev_secret(tmp_path):
+    """Worker processes of one server may read their settings at the same instant."""
+
+    def secrets_read_at_once(env: dict[str, str], workers: int = 8) -> set[str]:
+        start = threading.Barrier(workers)
+
+        def read_settings(_: int) -> str:
+            start.wait()
+            return Settings.from_env(env).secret_key
+
+        with ThreadPoolExecutor(workers) as pool:
+            return set(pool.map(read_settings, range(workers)))
+
+    for round_ in range(20):
+        keys = secrets_read_at_once({"KAIGI_DEV": "1",
+                                     "KAIGI_VAR_DIR": str(tmp_path / f"var{round_}")})
+        assert len(keys) == 1 and len(keys.pop()) >= 32

@@ -416,7 +416,9 @@
 
   function signal(k) {
     var tone = TONE[k];
-    if (navigator.vibrate) { navigator.vibrate(tone[2]); }
+    // Browsers allow vibration only after the user touched the page once.
+    var touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    if (navigator.vibrate && touched) { navigator.vibrate(tone[2]); }
     try {
       state.audio = state.audio || new (window.AudioContext || window.webkitAudioContext)();
       var osc = state.audio.createOscillator();

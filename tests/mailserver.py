@@ -44,6 +44,7 @@ class Handler:
     temporary: list[str] = field(default_factory=list)  # replies to the next transactions
     temporary_at: str = "RCPT"  # or "MAIL", "DATA"
     delay: float = 0.0
+    hold: threading.Event | None = None  # while set and not released, MAIL waits
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _fault(self, stage: str) -> str | None:
@@ -54,6 +55,8 @@ class Handler:
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
+        if self.hold is not None:
+            await asyncio.to_thread(self.hold.wait, 30)
         if reply := self._fault("MAIL"):
             return reply
         envelope.mail_from = address

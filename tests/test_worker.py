@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -193,8 +194,14 @@ async def test_permanent_refusal_stops_with_its_reason_and_organizers_retry(
 async def test_two_worker_processes_send_each_message_once(client, database, smtp_server):
     await make_event(slug="crowd")
     await register_many(client, "crowd", 40)
-    smtp_server.handler.delay = 0.03  # so both workers are busy at the same time
+    # Both workers start before the server answers, so both are busy at the same time.
+    smtp_server.handler.hold = threading.Event()
+    smtp_server.handler.delay = 0.01
     workers = [spawn_worker(database, smtp_server, "--once", "--batch", "3") for _ in range(2)]
+    for process in workers:
+        ready = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
+        assert b"delivering to SMTP" in ready, ready
+    smtp_server.handler.hold.set()
     outputs = [finish(p) for p in workers]
     assert [p.returncode for p in workers] == [0, 0], outputs
     rows = await Notification.all()

@@ -55,7 +55,9 @@ async def assert_consistent(event_id: int) -> None:
 @pytest.mark.slow
 async def test_flash_crowd_never_overbooks(crowd_server, database):
     event = await make_event(slug="flash", capacity={"venue": CAPACITY, "online": None})
-    limits = httpx.Limits(max_connections=CROWD, max_keepalive_connections=CROWD)
+    # Idle connections expire before uvicorn's 5 s keep-alive can close them under us.
+    limits = httpx.Limits(max_connections=CROWD, max_keepalive_connections=CROWD,
+                          keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=crowd_server.url, limits=limits,
                                  timeout=120) as client:
         responses = await fire(client, "flash", range(CROWD))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from events import mail, outbox
@@ -60,7 +61,7 @@ def _text(body: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", body)
 
 
-def audience_query(event: Event, audience: str):
+def audience_query(event: Event, audience: str) -> QuerySet[Registration]:
     """Who a broadcast reaches: active registrations that have not unsubscribed."""
     query = Registration.filter(event_id=event.id, unsubscribed_at__isnull=True)
     admitted = Subquery(Admission.filter(event_id=event.id).values("registration_id"))

@@ -89,8 +89,10 @@ class SmtpTransport:
     """One connection, opened on first use and reused for every message after it."""
 
     IDLE_CHECK = 30.0  # seconds: a connection idle this long is checked with NOOP
+    # Connecting and sending each take at most `timeout`: with the default lease of two
+    # minutes, renewed when half of it is left, a slow server never outlasts a lease.
 
-    def __init__(self, config: SmtpConfig, *, timeout: float = 30.0) -> None:
+    def __init__(self, config: SmtpConfig, *, timeout: float = 20.0) -> None:
         self.config = config
         self.timeout = timeout
         self.client: aiosmtplib.SMTP | None = None

@@ -77,7 +77,8 @@ class Event(Model):
     online_waitlisted = fields.IntField(default=0)
     queue_seq = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField()
+    # Indexed: every feed request reads the newest change (MAX) to validate its cache.
+    updated_at = fields.DatetimeField(db_index=True)
 
     sessions: fields.ReverseRelation[Session]
     partners: fields.ReverseRelation[EventPartner]

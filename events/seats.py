@@ -42,10 +42,12 @@ async def take_seat(event_id: int, mode: str, conn: Any) -> bool:
 async def join_queue(event_id: int, mode: str, conn: Any) -> tuple[int, int]:
     """Join the end of the mode's waiting list; returns (queue number, position)."""
     _, _, waiting = _columns(mode)
-    await Event.filter(id=event_id).using_db(conn).update(
-        **{waiting: F(waiting) + 1}, queue_seq=F("queue_seq") + 1)
-    row = await Event.filter(id=event_id).using_db(conn).values(waiting, "queue_seq")
-    return row[0]["queue_seq"], row[0][waiting]
+    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    # One round trip (RETURNING) where an UPDATE and a SELECT would take two.
+    rows = await conn.execute_query_dict(
+        f"UPDATE event SET {waiting} = {waiting} + 1, queue_seq = queue_seq + 1 "
+        f"WHERE id = {mark} RETURNING queue_seq, {waiting} AS waiting", [event_id])
+    return rows[0]["queue_seq"], rows[0]["waiting"]
 
 
 async def release(registration: Registration, conn: Any) -> None:

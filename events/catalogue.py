@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from events import outbox
@@ -261,8 +261,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 # Changes to these raise the event's revision (the calendar SEQUENCE).
 SCHEDULE_FIELDS = ("status", "date_tbd", "timezone", "venue_name", "venue_address")
-SEAT_COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_waitlisted",
-                 "queue_seq")
+# Changed only by atomic UPDATEs (seats, revision), never written from a copy of the row.
+COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_waitlisted",
+            "queue_seq", "revision")
 
 
 async def create_event(data: Any, *, actor: Actor, default_timezone: str,
@@ -328,16 +329,19 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
         raise Conflict(f"An event with slug {values['slug']!r} exists already.", field="slug")
     _derive(event, final_sessions)
     rescheduled = _schedule_of(event, final_sessions) != before
-    if rescheduled:
-        event.revision += 1
     event.updated_at = now
     if partners is not None:
         event.owner = _owner(partners)
     try:
         async with in_transaction() as conn:
-            # Never write the seat counters from this (possibly stale) copy of the row.
             await event.save(using_db=conn, update_fields=[
-                f for f in event._meta.db_fields if f not in SEAT_COUNTERS and f != "id"])
+                f for f in event._meta.db_fields if f not in COUNTERS and f != "id"])
+            if rescheduled:
+                # Atomic under the row lock: two concurrent changes give two SEQUENCE steps.
+                await Event.filter(id=event.id).using_db(conn).update(
+                    revision=F("revision") + 1)
+                event.revision = (await Event.filter(id=event.id).using_db(conn).values_list(
+                    "revision", flat=True))[0]
             if {"venue_capacity", "online_capacity"} & values.keys():
                 from events.registration import promote_after_capacity_change
 

@@ -182,3 +182,15 @@ async def test_last_used_time_is_recorded(client):
     await key.refresh_from_db()
     assert key.last_used_at is not None
     assert key.key_hash != raw and raw not in key.key_hash
+
+
+async def test_concurrent_changes_each_raise_the_revision(client, admin):
+    import asyncio
+
+    await make_event(slug="busy")
+    moves = [{"venue": {"name": f"Hall {n}", "address": "東京都"}} for n in "AB"]
+    answers = await asyncio.gather(*(client.patch("/api/v1/events/busy", headers=admin,
+                                                  json=m) for m in moves))
+    assert [a.status_code for a in answers] == [200, 200]
+    final = (await client.get("/api/v1/events/busy")).json()
+    assert final["revision"] == 2, "two changes of place are two calendar SEQUENCE steps"

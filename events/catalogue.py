@@ -27,15 +27,13 @@ from events.models import (
     Series,
     Session,
 )
-from events.validation import MISSING, Checker, is_slug, parse_date, storable
+from events.validation import MAX_ID, MISSING, Checker, is_slug, parse_date, storable
 
 # Undated events sort after every dated one.
 FAR_FUTURE = datetime(2999, 12, 31, tzinfo=UTC)
 MAX_LIMIT = 100
 MAX_SESSIONS = 200
 MAX_PARTNERS = 50
-# Row ids are 32-bit integers on both databases.
-MAX_ID = 2**31 - 1
 
 
 # ---- organizations and series -------------------------------------------------------------
@@ -174,14 +172,7 @@ async def list_events(params: Mapping[str, str], *, include_drafts: bool = False
     if statuses := _list_param(check, params, "status", EVENT_STATUSES):
         query = query.filter(status__in=statuses)
 
-    limit = 20
-    if "limit" in params:
-        try:
-            limit = int(params["limit"])
-            if not 1 <= limit <= MAX_LIMIT:
-                raise ValueError
-        except ValueError:
-            check.fail("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    limit = check.limit(params, default=20, maximum=MAX_LIMIT)
     if cursor := params.get("cursor"):
         position = _decode_cursor(cursor)
         if position is None:

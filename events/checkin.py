@@ -33,7 +33,7 @@ from events import tickets
 from events.access import Actor
 from events.errors import Forbidden, NotFound
 from events.models import Admission, Event, Registration, Scan, Session
-from events.validation import Checker, is_slug, printable
+from events.validation import MAX_ID, Checker, is_slug, printable
 
 # Every result a scan can have, with the HTTP status the API gives it.
 RESULT_STATUS: dict[str, int] = {
@@ -63,7 +63,6 @@ SCAN_FIELDS = {"code", "registration_id", "session", "gate", "nonce", "scanned_a
                "offline_result"}
 # A device clock a little ahead of ours is fine; a scan from the future is not.
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_ID = 2**31 - 1
 MAX_CODE = 2000
 SEARCH_LIMIT = 20
 SINGLE_LINE = re.compile(r"^[^\x00-\x1f\x7f\u2028\u2029]*$")

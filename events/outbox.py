@@ -235,19 +235,9 @@ async def list_messages(event: Event, params: Mapping[str, str]) -> tuple[
         if purpose not in PURPOSES:
             check.fail("purpose", f"must be one of {', '.join(PURPOSES)}")
         query = query.filter(purpose=purpose)
-    limit = 50
-    if "limit" in params:
-        try:
-            limit = int(params["limit"])
-            if not 1 <= limit <= 500:
-                raise ValueError
-        except ValueError:
-            check.fail("limit", "must be a whole number from 1 to 500")
-    if cursor := params.get("cursor"):
-        try:
-            query = query.filter(id__lt=int(cursor))
-        except ValueError:
-            check.fail("cursor", "is not a cursor this server gave out")
+    limit = check.limit(params, default=50, maximum=500)
+    if (cursor := check.id_cursor(params)) is not None:
+        query = query.filter(id__lt=cursor)
     check.done()
     rows = await query.order_by("-id").limit(limit + 1).prefetch_related("registration")
     items = rows[:limit]

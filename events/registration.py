@@ -32,7 +32,7 @@ from events.models import (
     Organization,
     Registration,
 )
-from events.validation import Checker, storable
+from events.validation import MAX_ID, Checker, storable
 
 KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -40,7 +40,6 @@ EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 BASIC_MEMBERSHIPS = ("none", "member", "oic_member")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -371,21 +370,9 @@ async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
         query = query.filter(Q(name__icontains=q) | Q(name_kana__icontains=q)
                              | Q(email_normalized__icontains=q.lower())
                              | Q(affiliation__icontains=q))
-    limit = 50
-    if "limit" in params:
-        try:
-            limit = int(params["limit"])
-            if not 1 <= limit <= 500:
-                raise ValueError
-        except ValueError:
-            check.fail("limit", "must be a whole number from 1 to 500")
-    if cursor := params.get("cursor"):
-        try:
-            if not 0 <= int(cursor) < MAX_ID:
-                raise ValueError
-            query = query.filter(id__gt=int(cursor))
-        except ValueError:
-            check.fail("cursor", "is not a cursor this server gave out")
+    limit = check.limit(params, default=50, maximum=500)
+    if (cursor := check.id_cursor(params)) is not None:
+        query = query.filter(id__gt=cursor)
     check.done()
     rows = await query.order_by("id").limit(limit + 1)
     items = rows[:limit]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,8 @@ from events.errors import FieldError, Invalid
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 MISSING: Any = object()
+# Row ids are 32-bit integers on both databases.
+MAX_ID = 2**31 - 1
 
 
 def is_slug(value: str) -> bool:
@@ -103,6 +106,33 @@ class Checker:
         """Unknown fields are refused, so a misspelt one is not silently dropped."""
         for extra in sorted(set(data) - known):
             self.fail(path + str(extra)[:100], f"is not a field of {what}")
+
+    def limit(self, params: Mapping[str, str], *, default: int, maximum: int) -> int:
+        """A page size from the query string, within 1..maximum."""
+        if "limit" not in params:
+            return default
+        try:
+            value = int(params["limit"])
+            if 1 <= value <= maximum:
+                return value
+        except ValueError:
+            pass
+        self.fail("limit", f"must be a whole number from 1 to {maximum}")
+        return default
+
+    def id_cursor(self, params: Mapping[str, str]) -> int | None:
+        """A row id handed out as `next_cursor`; ids are 32-bit on both databases."""
+        raw = params.get("cursor")
+        if not raw:
+            return None
+        try:
+            value = int(raw)
+            if 0 <= value < MAX_ID:
+                return value
+        except ValueError:
+            pass
+        self.fail("cursor", "is not a cursor this server gave out")
+        return None
 
     def choice(self, data: dict, field: str, choices: tuple[str, ...], *,
                required: bool = False, path: str = "") -> str | None:

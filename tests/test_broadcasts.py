@@ -153,4 +153,8 @@ async def test_messages_listing_pages_and_filters(client, admin):
                            params={"status": "lost", "limit": "0"})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"status", "limit"}
+    for cursor in ("99999999999", "-1", "x"):
+        odd = await client.get("/api/v1/events/sym/messages", headers=admin,
+                               params={"cursor": cursor})
+        assert odd.status_code == 422, (cursor, odd.text)
     assert await Event.filter(slug="sym").exists()

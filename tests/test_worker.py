@@ -201,6 +201,13 @@ async def test_two_worker_processes_send_each_message_once(client, database, smt
     for process in workers:
         ready = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
         assert b"delivering to SMTP" in ready, ready
+    # Release the server only once both hold a claim: a slow start must not leave one idle.
+    for _ in range(300):
+        holders = await Notification.filter(status="sending").values_list(
+            "claimed_by", flat=True)
+        if len(set(holders)) == 2:
+            break
+        await asyncio.sleep(0.05)
     smtp_server.handler.hold.set()
     outputs = [finish(p) for p in workers]
     assert [p.returncode for p in workers] == [0, 0], outputs

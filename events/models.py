@@ -5,12 +5,16 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-EVENT_STATUSES = ("draft", "tentative", "scheduled", "postponed", "cancelled")
-SESSION_FORMATS = ("in_person", "hybrid", "online")
-PARTNER_ROLES = ("organizer", "co_host", "supporter", "sponsor", "cooperator")
-KEY_ROLES = ("admin", "organizer", "checkin", "partner")
-ATTENDANCE_MODES = ("venue", "online")
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+# The values these columns accept, and their labels, are defined in events.vocabulary;
+# re-exported here for the modules that still import them from the models.
+from events.vocabulary import ATTENDANCE_MODES as ATTENDANCE_MODES
+from events.vocabulary import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE
+from events.vocabulary import EVENT_STATUSES as EVENT_STATUSES
+from events.vocabulary import KEY_ROLES as KEY_ROLES
+from events.vocabulary import MESSAGE_STATUSES as MESSAGE_STATUSES
+from events.vocabulary import PARTNER_ROLES as PARTNER_ROLES
+from events.vocabulary import REGISTRATION_STATUSES as REGISTRATION_STATUSES
+from events.vocabulary import SESSION_FORMATS as SESSION_FORMATS
 
 
 class Organization(Model):
@@ -53,7 +57,7 @@ class Event(Model):
     )
     status = fields.CharField(max_length=16, default="scheduled", db_index=True)
     date_tbd = fields.BooleanField(default=False)
-    timezone = fields.CharField(max_length=64, default="Asia/Tokyo")
+    timezone = fields.CharField(max_length=64, default=DEFAULT_TIMEZONE)
     venue_name = fields.CharField(max_length=300, default="")
     venue_address = fields.CharField(max_length=500, default="")
     stream_url = fields.CharField(max_length=1000, default="")
@@ -135,7 +139,7 @@ class Registration(Model):
     affiliation = fields.CharField(max_length=300, default="")
     membership = fields.CharField(max_length=100, default="none")
     attendance = fields.CharField(max_length=8)
-    locale = fields.CharField(max_length=2, default="ja")
+    locale = fields.CharField(max_length=2, default=DEFAULT_LANGUAGE)
     status = fields.CharField(max_length=16, db_index=True)
     # Order in the waiting list of its mode: taken from the event's queue_seq counter.
     queue_seq = fields.IntField(default=0)
@@ -153,8 +157,6 @@ class Registration(Model):
         unique_together = (("event", "email_normalized"),)
         indexes = (("event_id", "attendance", "status", "queue_seq"),)
 
-
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
 
 class Notification(Model):

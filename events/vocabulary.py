@@ -1,0 +1,383 @@
+"""kaigi's vocabulary, in both languages: one place for every word the domain uses.
+
+The values the data model accepts (formats, attendance modes, roles, statuses), which
+sessions each attendance mode takes part in, the languages and the default time zone,
+how dates are written, and the bilingual message catalogue used by the pages, the mail,
+the calendar feeds and the check-in scanner. Pure data and functions: no database, no
+HTTP (nothing from starlette or `api` may be imported here), so every layer can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+
+# ---- the values the data model accepts -------------------------------------------------------
+
+EVENT_STATUSES = ("draft", "tentative", "scheduled", "postponed", "cancelled")
+SESSION_FORMATS = ("in_person", "hybrid", "online")
+PARTNER_ROLES = ("organizer", "co_host", "supporter", "sponsor", "cooperator")
+ATTENDANCE_MODES = ("venue", "online")
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+KEY_ROLES = ("admin", "organizer", "checkin", "partner")
+
+# ---- formats and attendance modes ------------------------------------------------------------
+
+# The sessions each attendance mode takes part in: a hybrid session has both audiences.
+MODE_FORMATS: dict[str, frozenset[str]] = {
+    "venue": frozenset({"in_person", "hybrid"}),
+    "online": frozenset({"hybrid", "online"}),
+}
+
+
+def formats_for_mode(mode: str) -> frozenset[str]:
+    """The session formats an attendee of `mode` takes part in (none for an unknown mode)."""
+    return MODE_FORMATS.get(mode, frozenset())
+
+
+def modes_for_formats(formats: Iterable[str]) -> list[str]:
+    """The ways to attend that sessions of `formats` offer, in ATTENDANCE_MODES order."""
+    offered = frozenset(formats)
+    return [mode for mode in ATTENDANCE_MODES if offered & MODE_FORMATS[mode]]
+
+
+def serves_venue(session_format: str) -> bool:
+    """Whether a session of this format has an audience at the venue."""
+    return session_format in MODE_FORMATS["venue"]
+
+
+def serves_online(session_format: str) -> bool:
+    """Whether a session of this format is streamed to an online audience."""
+    return session_format in MODE_FORMATS["online"]
+
+
+# ---- text in either language -------------------------------------------------------------------
+
+def pick(ja: str, en: str, lang: str) -> str:
+    """The text in `lang`, falling back to the other language."""
+    return (en or ja) if lang == "en" else (ja or en)
+
+
+def translate(key: str, lang: str, **values: object) -> str:
+    """The catalogue's text for `key` in `lang`, `{name}` fields filled from `values`.
+
+    An unknown key shows itself, so a missing message is visible rather than an error.
+    """
+    text = MESSAGES.get(key, {}).get(lang) or key
+    return text.format(**values) if values else text
+
+
+# ---- dates ---------------------------------------------------------------------------------------
+
+WEEKDAYS = {"ja": "月火水木金土日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+
+def day(value: datetime, tz: ZoneInfo, lang: str) -> str:
+    """2025年2月3日(月) / Mon 3 Feb 2025: pages and mail write a day the same way."""
+    local = value.astimezone(tz)
+    if lang == "ja":
+        return f"{local.year}年{local.month}月{local.day}日({WEEKDAYS['ja'][local.weekday()]})"
+    weekday, month_name = WEEKDAYS["en"][local.weekday()], MONTHS_EN[local.month - 1][:3]
+    return f"{weekday} {local.day} {month_name} {local.year}"
+
+
+def span(start: datetime, end: datetime, tz: ZoneInfo, lang: str) -> str:
+    """A session's time range, the date once when it stays within one day."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return f"{day(a, tz, lang)} {a:%H:%M}–{b:%H:%M}"
+    return f"{day(a, tz, lang)} {a:%H:%M} – {day(b, tz, lang)} {b:%H:%M}"
+
+
+def date_range(start: datetime, end: datetime, tz: ZoneInfo, lang: str) -> str:
+    """The days an event covers, without times."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return day(a, tz, lang)
+    return f"{day(a, tz, lang)} – {day(b, tz, lang)}"
+
+
+def month(value: datetime, tz: ZoneInfo, lang: str) -> str:
+    """2025年2月 / February 2025: in a month heading the name is written out in full."""
+    local = value.astimezone(tz)
+    return f"{local.year}年{local.month}月" if lang == "ja" else (
+        f"{MONTHS_EN[local.month - 1]} {local.year}")
+
+
+# ---- the message catalogue -------------------------------------------------------------------
+#
+# key -> {"ja": ..., "en": ...}. Each word is defined once. The labels of the values above
+# follow one pattern, event_status_<status>, registration_status_<status>, format_<format>,
+# role_<role> and attendance_<mode>; a test checks that all of them exist in both languages.
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "site_name": {"ja": "kaigi イベント", "en": "kaigi events"},
+    "upcoming": {"ja": "これからのイベント", "en": "Upcoming events"},
+    "tbd": {"ja": "開催日未定", "en": "Date to be announced"},
+    "past": {"ja": "過去のイベント", "en": "Past events"},
+    "no_upcoming": {"ja": "予定されているイベントはありません。",
+                    "en": "No upcoming events."},
+    "sessions": {"ja": "プログラム", "en": "Sessions"},
+    "partners": {"ja": "主催・共催・後援", "en": "Organizers and partners"},
+    "venue": {"ja": "会場", "en": "Venue"},
+    "when": {"ja": "日時", "en": "When"},
+    "series": {"ja": "シリーズ", "en": "Series"},
+    "all_events": {"ja": "イベント一覧", "en": "All events"},
+    "times_in": {"ja": "時刻は {tz} の現地時間です。", "en": "Times are local to {tz}."},
+    "online_note": {"ja": "オンライン参加の視聴URLは登録者にのみお知らせします。",
+                    "en": "The stream link is sent to registered attendees only."},
+    "language_switch": {"ja": "English", "en": "日本語"},
+    "error": {"ja": "エラー", "en": "Error"},
+    "back_home": {"ja": "イベント一覧へ戻る", "en": "Back to all events"},
+    # Labels of the data model's values
+    "event_status_draft": {"ja": "下書き", "en": "Draft"},
+    "event_status_tentative": {"ja": "仮予定", "en": "Tentative"},
+    "event_status_scheduled": {"ja": "開催予定", "en": "Scheduled"},
+    "event_status_postponed": {"ja": "延期", "en": "Postponed"},
+    "event_status_cancelled": {"ja": "中止", "en": "Cancelled"},
+    "format_in_person": {"ja": "会場", "en": "Venue"},
+    "format_hybrid": {"ja": "ハイブリッド", "en": "Hybrid"},
+    "format_online": {"ja": "オンライン", "en": "Online"},
+    "role_organizer": {"ja": "主催", "en": "Organizer"},
+    "role_co_host": {"ja": "共催", "en": "Co-host"},
+    "role_supporter": {"ja": "後援", "en": "Supporter"},
+    "role_sponsor": {"ja": "協賛", "en": "Sponsor"},
+    "role_cooperator": {"ja": "協力", "en": "Cooperator"},
+    "attendance": {"ja": "参加方法", "en": "Attendance"},
+    "attendance_venue": {"ja": "会場参加", "en": "At the venue"},
+    "attendance_online": {"ja": "オンライン参加", "en": "Online"},
+    "registration_status_confirmed": {"ja": "参加確定", "en": "Confirmed"},
+    "registration_status_waitlisted": {"ja": "キャンセル待ち", "en": "Waiting list"},
+    "registration_status_cancelled": {"ja": "キャンセル済み", "en": "Cancelled"},
+    # Calendar feeds
+    "calendar_event": {"ja": "カレンダーに追加", "en": "Add to your calendar"},
+    "calendar_site": {"ja": "カレンダーで購読", "en": "Subscribe in your calendar"},
+    "calendar_webcal": {"ja": "カレンダーアプリで購読 (webcal)",
+                        "en": "Subscribe in a calendar app (webcal)"},
+    "calendar_google": {"ja": "Google カレンダーに追加", "en": "Add to Google Calendar"},
+    "calendar_https": {"ja": "iCalendar 形式の URL", "en": "iCalendar address"},
+    # Inside calendar files
+    "live_stream": {"ja": "配信", "en": "Live stream"},
+    "list_separator": {"ja": "、", "en": ", "},
+    # Registration and tickets
+    "register": {"ja": "参加登録", "en": "Register"},
+    "register_title": {"ja": "参加登録: {title}", "en": "Register: {title}"},
+    "name": {"ja": "氏名", "en": "Name"},
+    "name_kana": {"ja": "フリガナ", "en": "Name reading (kana)"},
+    "email": {"ja": "メールアドレス", "en": "Email"},
+    "affiliation": {"ja": "所属", "en": "Affiliation"},
+    "membership": {"ja": "会員区分", "en": "Membership"},
+    "membership_none": {"ja": "一般（非会員）", "en": "Not a member"},
+    "membership_member": {"ja": "インターネット協会 会員", "en": "Member of the association"},
+    "membership_oic_member": {"ja": "OIC 会員", "en": "OIC member"},
+    "consent": {"ja": "個人情報の取り扱い（参加受付と連絡のためにのみ利用し、第三者に提供しません）に同意します",
+                "en": "I agree to the privacy notice (my data is used only for this "
+                      "registration and related messages, and never shared)"},
+    "required": {"ja": "必須", "en": "required"},
+    "submit_registration": {"ja": "登録する", "en": "Register"},
+    "seats_left": {"ja": "残り {n} 席", "en": "{n} seats left"},
+    "full_waitlist": {"ja": "満席（キャンセル待ちで登録できます）",
+                      "en": "Full (you can join the waiting list)"},
+    "fix_errors": {"ja": "入力内容を確認してください。", "en": "Please check the form."},
+    "your_ticket": {"ja": "参加チケット", "en": "Your ticket"},
+    "registered_welcome": {"ja": "登録が完了しました。このページのURLは本人確認を兼ねています。他人と共有しないでください。",
+                           "en": "You are registered. This page's address is your key: "
+                                 "do not share it."},
+    "waitlist_position": {"ja": "キャンセル待ち {n} 番目", "en": "Position {n} on the waiting list"},
+    "show_at_door": {"ja": "会場受付でこのQRコードを提示してください。",
+                     "en": "Show this QR code at the venue entrance."},
+    "stream_link": {"ja": "視聴URL", "en": "Stream link"},
+    "add_to_calendar": {"ja": "カレンダーに追加", "en": "Add to calendar"},
+    "qr_svg": {"ja": "QRコード (SVG)", "en": "QR code (SVG)"},
+    "switch_to": {"ja": "{mode}に変更する", "en": "Switch to {mode}"},
+    "switch_note": {"ja": "満席の場合はキャンセル待ちになります。",
+                    "en": "If that is full you join its waiting list."},
+    "cancel_registration": {"ja": "登録をキャンセルする", "en": "Cancel my registration"},
+    "cancel_confirm": {"ja": "本当にキャンセルしますか？この操作は取り消せません（再登録は可能です）。",
+                       "en": "Really cancel? Your seat goes to the next person waiting "
+                             "(you may register again later)."},
+    "cancel_yes": {"ja": "キャンセルする", "en": "Yes, cancel"},
+    "cancel_no": {"ja": "戻る", "en": "Go back"},
+    "cancelled_done": {"ja": "登録はキャンセルされました。", "en": "Your registration is cancelled."},
+    "ticket_number": {"ja": "受付番号", "en": "Ticket number"},
+    "refused_registration_not_open": {"ja": "参加登録の受付はまだ始まっていません。",
+                                      "en": "Registration has not opened yet."},
+    "refused_registration_closed": {"ja": "参加登録の受付は終了しました。",
+                                    "en": "Registration is closed."},
+    "refused_event_cancelled": {"ja": "このイベントは中止になりました。",
+                                "en": "This event is cancelled."},
+    "refused_event_postponed": {"ja": "このイベントは延期になりました。",
+                                "en": "This event is postponed."},
+    "refused_already_registered": {"ja": "このメールアドレスは既に登録されています。登録時のメールにあるチケットのリンクをご確認ください。",
+                                   "en": "This email address is already registered. "
+                                         "Use the ticket link from your confirmation."},
+    "refused_attendance_not_offered": {"ja": "この参加方法は選択できません。",
+                                       "en": "This way of attending is not offered."},
+    "refused_registration_cancelled": {"ja": "この登録はキャンセル済みです。",
+                                       "en": "This registration is cancelled."},
+    "refused_csrf_failed": {"ja": "フォームの有効期限が切れました。ページを再読み込みしてもう一度送信してください。",
+                            "en": "The form has expired. Reload the page and send it again."},
+    "registration_opens": {"ja": "受付開始: {when}", "en": "Registration opens: {when}"},
+    # The layout of every message (templates/email/layout.*)
+    "mail_greeting": {"ja": "{name} 様", "en": "Dear {name},"},
+    "mail_event": {"ja": "イベント", "en": "Event"},
+    "mail_status": {"ja": "登録状況", "en": "Status"},
+    "mail_sessions": {"ja": "日時・プログラム", "en": "Sessions"},
+    "mail_times_in": {"ja": "時刻は {tz} の現地時間です", "en": "times are local to {tz}"},
+    "mail_ticket": {"ja": "チケット・登録内容の確認・変更",
+                    "en": "Your ticket, and changes or cancellation"},
+    "mail_calendar": {"ja": "カレンダーへの登録用ファイル (invite.ics) を添付しています。",
+                      "en": "The attached invite.ics adds the sessions to your calendar."},
+    "mail_event_page": {"ja": "イベントページ", "en": "Event page"},
+    "mail_unsubscribe": {"ja": "このイベントからのお知らせの配信停止",
+                         "en": "Stop announcements about this event"},
+    "mail_automatic": {"ja": "このメールは送信専用アドレスから自動送信しています。",
+                       "en": "This message was sent automatically; replies are not read."},
+    # The check-in scanner (static/checkin.js reads these from the page)
+    "checkin_title": {"ja": "受付", "en": "Check-in"},
+    "checkin_key_label": {"ja": "受付キー", "en": "Check-in key"},
+    "checkin_unlock": {"ja": "開始", "en": "Unlock"},
+    "checkin_key_refused": {"ja": "このキーはこのイベントでは使えません。",
+                            "en": "This key is not accepted for this event."},
+    "checkin_network_needed": {"ja": "最初の開始にはネットワーク接続が必要です。",
+                               "en": "The first unlock needs the network."},
+    "checkin_start_camera": {"ja": "カメラを起動", "en": "Start camera"},
+    "checkin_camera_failed": {"ja": "カメラを使えません。下の検索を使ってください。",
+                              "en": "No camera: use the search below."},
+    "checkin_ready": {"ja": "QRコードをかざしてください", "en": "Show a ticket's QR code"},
+    "checkin_device_count": {"ja": "この端末", "en": "this device"},
+    "checkin_today": {"ja": "本日入場", "en": "in today"},
+    "checkin_queue": {"ja": "未送信", "en": "to upload"},
+    "checkin_online": {"ja": "オンライン", "en": "online"},
+    "checkin_offline": {"ja": "オフライン", "en": "offline"},
+    "checkin_offline_badge": {"ja": "オフライン判定", "en": "OFFLINE"},
+    "result_checked_in": {"ja": "受付完了", "en": "Checked in"},
+    "result_already_checked_in": {"ja": "受付済み", "en": "Already checked in"},
+    "result_duplicate": {"ja": "重複入場", "en": "Duplicate entry"},
+    "result_cancelled": {"ja": "キャンセル済み", "en": "Cancelled"},
+    "result_waitlisted": {"ja": "キャンセル待ち（未確定）", "en": "Waiting list, not confirmed"},
+    "result_online_only": {"ja": "オンライン参加の登録", "en": "Registered to attend online"},
+    "result_wrong_day": {"ja": "本日の受付対象外", "en": "Not for today"},
+    "result_wrong_event": {"ja": "別イベントのチケット", "en": "Ticket for another event"},
+    "result_invalid": {"ja": "無効なチケット", "en": "Invalid ticket"},
+    "result_error": {"ja": "エラー", "en": "Error"},
+    "checkin_first_entry": {"ja": "{time} に {gate} で入場済み", "en": "Entered at {time}, {gate}"},
+    "checkin_search": {"ja": "氏名・フリガナ・メール・受付番号", "en": "Name, kana, email or number"},
+    "checkin_search_button": {"ja": "検索", "en": "Search"},
+    "checkin_button": {"ja": "受付する", "en": "Check in"},
+    "checkin_no_match": {"ja": "該当する登録はありません。", "en": "No matching registration."},
+    "checkin_session": {"ja": "セッション", "en": "Session"},
+    "checkin_session_auto": {"ja": "自動（本日）", "en": "Automatic (today)"},
+    "checkin_gate": {"ja": "受付場所", "en": "Gate"},
+    "checkin_settings": {"ja": "設定", "en": "Settings"},
+    "checkin_setup_qr": {"ja": "他の端末の設定用QRコード", "en": "Setup QR for another phone"},
+    "checkin_setup_note": {"ja": "このQRコードには受付キーが含まれます。スタッフ以外に見せないでください。",
+                           "en": "This QR code carries the check-in key: show it to staff only."},
+    "checkin_forget": {"ja": "この端末の受付データを消去", "en": "Forget this device"},
+    "checkin_forget_confirm": {"ja": "キーと未送信の記録を消去しますか？",
+                               "en": "Erase the key and any scans not uploaded yet?"},
+    "checkin_synced": {"ja": "{n} 件を送信しました", "en": "Uploaded {n} scan(s)"},
+    "checkin_duplicate_notice": {"ja": "重複入場: {name}（{time}, {gate}）",
+                                 "en": "Duplicate entry: {name} ({time}, {gate})"},
+    "checkin_ticket": {"ja": "受付番号 {id}", "en": "Ticket {id}"},
+    # ---- validation errors ----------------------------------------------------------------
+    # Field errors, "invalid_<key>" (see events.inputs): the API answers in English,
+    # a form shows them next to the field in the page's language.
+    "invalid_required": {"ja": "入力してください。", "en": "is required"},
+    "invalid_empty": {"ja": "入力してください。", "en": "must not be empty"},
+    "invalid_not_object": {"ja": "形式が正しくありません。", "en": "must be a JSON object"},
+    "invalid_unknown_field": {"ja": "この項目は受け付けていません。",
+                              "en": "is not a known field"},
+    "invalid_not_string": {"ja": "文字列で入力してください。", "en": "must be a string"},
+    "invalid_not_boolean": {"ja": "はい・いいえのどちらかを選んでください。",
+                            "en": "must be true or false"},
+    "invalid_not_whole_number": {"ja": "整数で入力してください。",
+                                 "en": "must be a whole number"},
+    "invalid_at_least": {"ja": "{min} 以上にしてください。", "en": "must be at least {min}"},
+    "invalid_at_most": {"ja": "{max} 以下にしてください。", "en": "must be at most {max}"},
+    "invalid_between": {"ja": "{min} から {max} までの整数にしてください。",
+                        "en": "must be a whole number from {min} to {max}"},
+    "invalid_too_long": {"ja": "{max} 文字以内で入力してください。",
+                         "en": "must be at most {max} characters"},
+    "invalid_too_many": {"ja": "{max} 件までです。", "en": "at most {max} items"},
+    "invalid_one_of": {"ja": "次のいずれかを指定してください: {choices}",
+                       "en": "must be one of {choices}"},
+    "invalid_not_list": {"ja": "一覧（配列）で送ってください。", "en": "must be a list"},
+    "invalid_not_text": {"ja": "使用できない文字が含まれています。",
+                         "en": "must be text without NUL characters or lone surrogates"},
+    "invalid_single_line": {"ja": "改行や制御文字は使えません。1 行で入力してください。",
+                            "en": "must be a single line without control characters"},
+    "invalid_slug": {"ja": "半角の英小文字・数字・ハイフンで入力してください（先頭と末尾にハイフンは使えません）。",
+                     "en": "use lower-case letters, digits and inner hyphens only"},
+    "invalid_languages": {"ja": "文字列か、ja と en をもつオブジェクトで送ってください。",
+                          "en": 'must be an object with "ja" and "en", or a string'},
+    "invalid_unknown_languages": {"ja": "対応していない言語です: {languages}",
+                                  "en": "unknown language(s): {languages}"},
+    "invalid_needs_text": {"ja": "日本語か英語のどちらかを入力してください。",
+                           "en": "needs a text in ja or en"},
+    "invalid_timezone": {"ja": "タイムゾーン {value} は見つかりません（例: Asia/Tokyo）。",
+                         "en": "unknown time zone {value!r}"},
+    "invalid_url": {"ja": "http:// または https:// で始まる URL を入力してください。",
+                    "en": "must be an http(s) URL"},
+    "invalid_datetime": {"ja": "日時は 2021-04-14T10:00:00+09:00 の形式で入力してください（1900〜2999年）。",
+                         "en": "must be an ISO 8601 date-time from 1900 to 2999, "
+                               "e.g. 2021-04-14T10:00:00+09:00"},
+    "invalid_date": {"ja": "日付は 2021-04-14 の形式で入力してください（1900〜2999年）。",
+                     "en": "must be an ISO date from 1900 to 2999, e.g. 2021-04-14"},
+    "invalid_capacity": {"ja": "定員は会場（venue）とオンライン（online）ごとに指定してください。",
+                         "en": 'must be an object with "venue" and "online" (whole numbers or null)'},
+    "invalid_session_id": {"ja": "このイベントのセッションの ID を指定してください。",
+                           "en": "must be the id of one of this event's sessions"},
+    "invalid_ends_before_start": {"ja": "終了日時は開始日時より後にしてください。",
+                                  "en": "must be after starts_at"},
+    "invalid_closes_before_opens": {"ja": "受付終了は受付開始より後にしてください。",
+                                    "en": "must be after registration_opens_at"},
+    "invalid_tbd_with_sessions": {
+        "ja": "開催日未定のイベントにはまだセッションを登録できません。",
+        "en": "an event whose date is to be announced has no sessions yet"},
+    "invalid_needs_sessions": {"ja": "セッションを 1 つ以上登録するか、開催日未定にしてください。",
+                               "en": "needs at least one session, or date_tbd: true"},
+    "invalid_unknown_series": {"ja": "シリーズ {slug} は登録されていません。",
+                               "en": "unknown series {slug!r}"},
+    "invalid_unknown_organization": {"ja": "団体 {slug} は登録されていません。",
+                                     "en": "unknown organization {slug!r}"},
+    "invalid_partner_twice": {"ja": "{slug} が{role}として二重に登録されています。",
+                              "en": "{slug} is listed twice as {role}"},
+    "invalid_to_before_from": {"ja": "終了日は開始日以降にしてください。",
+                               "en": "must not be before from"},
+    "invalid_cursor": {"ja": "ページ送りの指定が正しくありません。",
+                       "en": "is not a cursor this server gave out"},
+    "invalid_email": {"ja": "メールアドレスの形式が正しくありません。",
+                      "en": "is not a valid email address"},
+    "invalid_kana": {"ja": "フリガナはひらがなかカタカナで入力してください。",
+                     "en": "must be written in kana (hiragana or katakana)"},
+    "invalid_membership": {"ja": "会員区分を一覧から選んでください。",
+                           "en": "must be none, member, oic_member or an organization slug"},
+    "invalid_choose_attendance": {"ja": "会場参加かオンライン参加かを選んでください。",
+                                  "en": "choose venue or online"},
+    "invalid_consent": {"ja": "個人情報の取り扱いに同意いただく必要があります。",
+                        "en": "please agree to the privacy notice"},
+    "invalid_code_or_id": {"ja": "チケットのコードか受付番号を入力してください。",
+                           "en": "is required (or registration_id for a manual check-in)"},
+    "invalid_code_and_id": {"ja": "コードと受付番号はどちらか一方だけにしてください。",
+                            "en": "send either code or registration_id, not both"},
+    "invalid_not_venue_session": {"ja": "このイベントの会場セッションではありません。",
+                                  "en": "is not a venue session of this event"},
+    "invalid_scanned_in_future": {"ja": "未来の時刻です。読み取り端末の時計を確認してください。",
+                                  "en": "is in the future: check the scanning device's clock"},
+    "invalid_search_needed": {"ja": "氏名・フリガナ・メールアドレス・受付番号のいずれかを入力してください。",
+                              "en": "is required: a name, kana, email or ticket number"},
+    "invalid_json": {"ja": "JSON として読めません。", "en": "is not valid JSON"},
+    "invalid_json_media_type": {"ja": "JSON で送ってください（Content-Type: application/json）。",
+                                "en": "send JSON (Content-Type: application/json)"},
+    "invalid_body_too_large": {"ja": "{max} バイト以内で送ってください。",
+                               "en": "must be at most {max} bytes"},
+}

@@ -17,7 +17,7 @@ from api.pages import card, page_language, render
 from api.requests import now
 from api.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
 from api.v1.registrations import ticket_code
-from events import calendar, catalogue, tickets
+from events import calendar, catalogue, tickets, vocabulary
 from events import registration as reg
 from events.errors import Conflict, Invalid, NotFound, Refused
 from events.models import Registration
@@ -90,15 +90,14 @@ async def ticket_page(request: Request) -> Response:
         "lang") else registration.locale
     event = await catalogue.get_event(registration.event.slug, include_drafts=True)
     tz = ZoneInfo(event.timezone)
-    mode_formats = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
     sessions = [{
-        "title": i18n.pick(s.title_ja, s.title_en, lang)
-        or i18n.pick(event.title_ja, event.title_en, lang),
-        "when": i18n.span(s.starts_at, s.ends_at, tz, lang),
+        "title": vocabulary.pick(s.title_ja, s.title_en, lang)
+        or vocabulary.pick(event.title_ja, event.title_en, lang),
+        "when": vocabulary.span(s.starts_at, s.ends_at, tz, lang),
         "format": s.format,
-        "venue": s.venue_name or (event.venue_name if s.format != "online" else ""),
+        "venue": s.venue_name or (event.venue_name if vocabulary.serves_venue(s.format) else ""),
     } for s in event.session_list  # type: ignore[attr-defined]
-        if s.format in mode_formats[registration.attendance]]
+        if s.format in vocabulary.formats_for_mode(registration.attendance)]
     token = csrf_token(request)
     other_modes = [m for m in catalogue.attendance_modes(event) if m != registration.attendance]
     show_stream = (registration.attendance == "online" and registration.status == "confirmed"
@@ -139,7 +138,7 @@ async def ticket_calendar(request: Request) -> Response:
     lang = request.query_params.get("lang") or registration.locale
     body = calendar.build_personal_calendar(
         event, registration.attendance, event.stream_url, base_url=config.base_url,
-        lang=lang if lang in i18n.LANGUAGES else registration.locale,
+        lang=lang if lang in vocabulary.LANGUAGES else registration.locale,
         uid=f"ticket-{registration.id}@{config.host}", changed_at=changed)
     digest = hashlib.sha256(body).hexdigest()
     return calendar_response(request, body, digest, changed, cache_control=PRIVATE_CACHE)

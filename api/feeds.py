@@ -14,10 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api import i18n
 from api.errors import status_for
 from api.requests import now, settings
-from events import feeds
+from events import feeds, vocabulary
 from events.errors import DomainError, Invalid
 
 MEDIA_TYPE = "text/calendar"  # Starlette adds "; charset=utf-8"
@@ -69,7 +68,7 @@ async def serve(request: Request, kind: feeds.FeedKind) -> Response:
                                   request.query_params, default_language=config.default_language)
         feed = await feeds.render_feed(
             query, cache=feed_cache(request), base_url=config.base_url,
-            site_name=i18n.translate("site_name", query.lang),
+            site_name=vocabulary.translate("site_name", query.lang),
             timezone=config.default_timezone, now=now())
     except DomainError as exc:
         # A calendar client shows the body as it is: a line of text, not problem+json.

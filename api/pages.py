@@ -16,9 +16,9 @@ from starlette.routing import Route
 from api import i18n
 from api.paths import TEMPLATES
 from api.requests import now, settings
-from events import catalogue
+from events import catalogue, vocabulary
 from events.config import Settings
-from events.models import PARTNER_ROLES, Event
+from events.models import Event
 
 ATTENDANCE_MODE = {
     "in_person": "https://schema.org/OfflineEventAttendanceMode",
@@ -50,8 +50,8 @@ def render(request: Request, template: str, lang: str, status: int = 200,
     env: Environment = request.app.state.templates
     page = env.get_template(template).render(
         request=request, lang=lang, other_lang="en" if lang == "ja" else "ja",
-        t=lambda key, **v: i18n.translate(key, lang, **v),
-        pick=lambda ja, en: i18n.pick(ja, en, lang),
+        t=lambda key, **v: vocabulary.translate(key, lang, **v),
+        pick=lambda ja, en: vocabulary.pick(ja, en, lang),
         **context,
     )
     return HTMLResponse(page, status_code=status,
@@ -73,11 +73,11 @@ def card(event: Event, lang: str) -> dict[str, Any]:
     tz = ZoneInfo(event.timezone)
     when = None
     if event.starts_at and event.ends_at and not event.date_tbd:
-        when = i18n.date_range(event.starts_at, event.ends_at, tz, lang)
+        when = vocabulary.date_range(event.starts_at, event.ends_at, tz, lang)
     return {
         "event": event,
-        "title": i18n.pick(event.title_ja, event.title_en, lang),
-        "summary": i18n.pick(event.summary_ja, event.summary_en, lang),
+        "title": vocabulary.pick(event.title_ja, event.title_en, lang),
+        "summary": vocabulary.pick(event.summary_ja, event.summary_en, lang),
         "when": when,
         "formats": sorted({s.format for s in event.session_list}),  # type: ignore[attr-defined]
     }
@@ -89,7 +89,7 @@ async def index(request: Request) -> Response:
 
     def month_of(event: Event) -> str:
         assert event.starts_at
-        return i18n.month(event.starts_at, ZoneInfo(event.timezone), lang)
+        return vocabulary.month(event.starts_at, ZoneInfo(event.timezone), lang)
 
     months = [(label, [card(e, lang) for e in group])
               for label, group in groupby(view.upcoming, key=month_of)]
@@ -104,21 +104,22 @@ async def event_page(request: Request) -> Response:
     tz = ZoneInfo(event.timezone)
     sessions = [{
         "session": s,
-        "title": i18n.pick(s.title_ja, s.title_en, lang)
-        or i18n.pick(event.title_ja, event.title_en, lang),
-        "when": i18n.span(s.starts_at, s.ends_at, tz, lang),
-        "venue": (s.venue_name or (event.venue_name if s.format != "online" else "")),
-        "address": (s.venue_address or (event.venue_address if s.format != "online" else "")),
+        "title": vocabulary.pick(s.title_ja, s.title_en, lang)
+        or vocabulary.pick(event.title_ja, event.title_en, lang),
+        "when": vocabulary.span(s.starts_at, s.ends_at, tz, lang),
+        "venue": s.venue_name or (event.venue_name if vocabulary.serves_venue(s.format) else ""),
+        "address": s.venue_address or (
+            event.venue_address if vocabulary.serves_venue(s.format) else ""),
     } for s in event.session_list]  # type: ignore[attr-defined]
     partners = []
-    for role in PARTNER_ROLES:
+    for role in vocabulary.PARTNER_ROLES:
         orgs = [p.organization for p in event.partner_list  # type: ignore[attr-defined]
                 if p.role == role]
         if orgs:
             partners.append((role, orgs))
     return render(request, "event.html", lang, c=card(event, lang), event=event,
                   sessions=sessions, partners=partners,
-                  description=i18n.pick(event.description_ja, event.description_en, lang),
+                  description=vocabulary.pick(event.description_ja, event.description_en, lang),
                   json_ld=json_ld(event, settings(request).base_url, lang),
                   registration_open=registration_open(event))
 
@@ -140,8 +141,8 @@ def json_ld(event: Event, base_url: str, lang: str) -> Markup:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": i18n.pick(event.title_ja, event.title_en, lang),
-        "description": i18n.pick(event.summary_ja, event.summary_en, lang),
+        "name": vocabulary.pick(event.title_ja, event.title_en, lang),
+        "description": vocabulary.pick(event.summary_ja, event.summary_en, lang),
         "url": url,
         "inLanguage": lang,
         "eventStatus": EVENT_STATUS[event.status],
@@ -164,7 +165,7 @@ def json_ld(event: Event, base_url: str, lang: str) -> Markup:
                   if p.role == "organizer"]
     if organizers:
         data["organizer"] = [{"@type": "Organization",
-                              "name": i18n.pick(o.name_ja, o.name_en, lang),
+                              "name": vocabulary.pick(o.name_ja, o.name_en, lang),
                               **({"url": o.url} if o.url else {})} for o in organizers]
     text = json.dumps(data, ensure_ascii=False, indent=1)
     # Inside <script>, "</" would end the element: escape it the JSON way.

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events import vocabulary
 from events.catalogue import attendance_modes
 from events.models import Event, EventPartner, Organization, Registration, Series, Session
 
@@ -43,7 +44,7 @@ def venue(name: str, address: str) -> dict[str, str] | None:
 
 def session(s: Session, event: Event) -> dict[str, Any]:
     tz = ZoneInfo(event.timezone)
-    in_person = s.format in ("in_person", "hybrid")
+    at_venue = vocabulary.serves_venue(s.format)
     return {
         "id": s.id,
         "title": pair(s.title_ja, s.title_en),
@@ -51,7 +52,7 @@ def session(s: Session, event: Event) -> dict[str, Any]:
         "ends_at": iso(s.ends_at, tz),
         "format": s.format,
         "venue": (venue(s.venue_name, s.venue_address)
-                  or (venue(event.venue_name, event.venue_address) if in_person else None)),
+                  or (venue(event.venue_name, event.venue_address) if at_venue else None)),
     }
 
 
@@ -97,7 +98,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
 def seats(e: Event) -> dict[str, Any]:
     """Counts per attendance mode, for the event's answer."""
     out = {}
-    for mode in ("venue", "online"):
+    for mode in vocabulary.ATTENDANCE_MODES:
         capacity = getattr(e, f"{mode}_capacity")
         confirmed = getattr(e, f"{mode}_confirmed")
         out[mode] = {

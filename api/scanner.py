@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from api import i18n
 from api.pages import page_language, render
 from api.paths import STATIC
+from events import vocabulary
 from events.errors import NotFound
 from events.models import Event
 from events.validation import is_slug
@@ -29,9 +29,9 @@ LABEL_PREFIXES = ("checkin_", "result_")
 
 def labels(lang: str) -> Markup:
     """The script's words as JSON, safe inside a <script type="application/json">."""
-    words = {key: i18n.translate(key, lang) for key in i18n.MESSAGES
+    words = {key: vocabulary.translate(key, lang) for key in vocabulary.MESSAGES
              if key.startswith(LABEL_PREFIXES)}
-    words.update({k: i18n.translate(k, lang) for k in (
+    words.update({k: vocabulary.translate(k, lang) for k in (
         "attendance_venue", "attendance_online", "ticket_number")})
     text = json.dumps(words, ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
@@ -44,7 +44,7 @@ async def scanner_page(request: Request) -> Response:
     if event is None:
         raise NotFound(f"No event {slug!r}.")
     # A draft's title is not public: the script shows it once a key unlocks the page.
-    title = "" if event.status == "draft" else i18n.pick(event.title_ja, event.title_en, lang)
+    title = "" if event.status == "draft" else vocabulary.pick(event.title_ja, event.title_en, lang)
     response = render(request, "checkin.html", lang, slug=event.slug, title=title,
                       labels=labels(lang))
     response.headers.update(PRIVATE)

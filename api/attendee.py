@@ -71,7 +71,7 @@ async def register_submit(request: Request) -> Response:
     try:
         result = await reg.register(event.slug, data, now=now(), require_consent=True)
     except Invalid as exc:
-        errors = {e.field: e.message for e in exc.errors}
+        errors = {e.field: e.text(lang) for e in exc.errors}
         return _form_page(request, event, lang, values=data, errors=errors, status=422)
     except (Refused, Conflict) as exc:
         return _form_page(request, event, lang, values=data, refusal=exc.code, status=409

@@ -11,21 +11,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
-from events.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from events.errors import DomainError, Invalid, status_of
 
 log = logging.getLogger("kaigi")
 
-KIND_STATUS = ((NotFound, 404), (Conflict, 409), (Forbidden, 403), (Unauthenticated, 401),
-               (Invalid, 422))
-# Refusals by the rules: a state conflict (409) unless listed here.
-STATUS_BY_CODE = {
-    "not_found": 404,
-    "conflict": 409,
-    "forbidden": 403,
-    "unauthenticated": 401,
-    "invalid": 422,
-    "attendance_not_offered": 422,
-}
 TITLES = {
     400: "Bad request",
     401: "Authentication required",
@@ -65,10 +54,7 @@ def problem(status: int, detail: str, *, code: str | None = None,
 
 
 def status_for(exc: DomainError) -> int:
-    for kind, status in KIND_STATUS:
-        if isinstance(exc, kind):
-            return status
-    return STATUS_BY_CODE.get(exc.code, 409)
+    return status_of(exc.code)
 
 
 def wants_html(request: Request) -> bool:

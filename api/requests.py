@@ -27,14 +27,14 @@ async def actor(request: Request) -> Actor:
 async def json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     if content_type and "json" not in content_type.split(";")[0]:
-        raise Invalid([FieldError("body", "send JSON (Content-Type: application/json)")])
+        raise Invalid([FieldError.of("body", "json_media_type")])
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise Invalid([FieldError("body", f"must be at most {MAX_BODY} bytes")])
+        raise Invalid([FieldError.of("body", "body_too_large", max=MAX_BODY)])
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
-        raise Invalid([FieldError("body", "is not valid JSON")]) from None
+        raise Invalid([FieldError.of("body", "json")]) from None
 
 
 def now() -> datetime:

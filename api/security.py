@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from events.errors import Forbidden
+from events.errors import Code, Forbidden
 
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -84,4 +84,4 @@ def check_csrf(request: Request, submitted: str) -> None:
         ok = ok and origin in own
     if not ok:
         raise Forbidden("The form has expired or did not come from this site. "
-                        "Please reload the page and send it again.", code="csrf_failed")
+                        "Please reload the page and send it again.", code=Code.CSRF_FAILED)

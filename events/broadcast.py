@@ -17,17 +17,12 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from events import mail, outbox
+from events import inputs, mail, outbox
 from events.access import Actor
 from events.config import Settings
 from events.errors import NotFound
+from events.inputs import BroadcastIn
 from events.models import Admission, Broadcast, Event, Notification, Registration
-from events.validation import Checker
-
-AUDIENCES = ("all", "venue", "online", "checked_in", "not_checked_in", "waitlisted")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-SUBJECT_MAX = 150
-BODY_MAX = 20_000
 
 
 @dataclass
@@ -39,20 +34,10 @@ class Draft:
 
 
 def parse(data: Any) -> Draft:
-    check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    audience = check.choice(data, "audience", AUDIENCES) or "all"
-    subject = check.bilingual(data, "subject", max_length=SUBJECT_MAX, required=True)
-    if subject and any(CONTROL_RE.search(s) for s in subject):
-        check.fail("subject", "must be a single line without control characters")
-    body = check.bilingual(data, "body", max_length=BODY_MAX, required=True)
-    dry_run = check.boolean(data, "dry_run") or False
-    check.only(data, {"audience", "subject", "body", "dry_run"}, "a broadcast")
-    check.done()
-    assert subject and body
-    return Draft(audience, subject, (_text(body[0]), _text(body[1])), dry_run)
+    draft = inputs.parse(BroadcastIn, data)
+    ja, en = inputs.pair(draft.body)
+    return Draft(draft.audience, inputs.pair(draft.subject), (_text(ja), _text(en)),
+                 draft.dry_run)
 
 
 def _text(body: str) -> str:

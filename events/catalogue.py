@@ -10,13 +10,26 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ValidationError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from events import outbox
 from events.access import Actor
-from events.errors import Conflict, Forbidden, NotFound
+from events.errors import Conflict, Forbidden, Invalid, NotFound
+from events.inputs import (
+    EventIn,
+    EventPatch,
+    OrganizationIn,
+    PartnerIn,
+    SeriesIn,
+    SessionIn,
+    in_zone,
+    pair,
+    parse,
+    text,
+)
 from events.models import (
     EVENT_STATUSES,
     PARTNER_ROLES,
@@ -27,32 +40,24 @@ from events.models import (
     Series,
     Session,
 )
-from events.validation import MAX_ID, MISSING, Checker, is_slug, parse_date, storable
+from events.validation import MAX_ID, Checker, is_slug, parse_date
+from events.vocabulary import ATTENDANCE_MODES
 
 # Undated events sort after every dated one.
 FAR_FUTURE = datetime(2999, 12, 31, tzinfo=UTC)
 MAX_LIMIT = 100
-MAX_SESSIONS = 200
-MAX_PARTNERS = 50
 
 
 # ---- organizations and series -------------------------------------------------------------
 
 async def create_organization(data: Any) -> Organization:
-    check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    slug = check.slug(data)
-    name = check.bilingual(data, "name", max_length=300, required=True)
-    url = check.url(data, "url") or ""
-    check.only(data, {"slug", "name", "url"}, "an organization")
-    check.done()
-    assert slug and name
+    org = parse(OrganizationIn, data)
+    name_ja, name_en = pair(org.name)
     try:
-        return await Organization.create(slug=slug, name_ja=name[0], name_en=name[1], url=url)
+        return await Organization.create(slug=org.slug, name_ja=name_ja, name_en=name_en,
+                                         url=org.url or "")
     except IntegrityError:
-        raise Conflict(f"An organization with slug {slug!r} exists already.",
+        raise Conflict(f"An organization with slug {org.slug!r} exists already.",
                        field="slug") from None
 
 
@@ -68,19 +73,13 @@ async def get_organization(slug: str) -> Organization:
 
 
 async def create_series(data: Any) -> Series:
-    check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    slug = check.slug(data)
-    name = check.bilingual(data, "name", max_length=300, required=True)
-    check.only(data, {"slug", "name"}, "a series")
-    check.done()
-    assert slug and name
+    series = parse(SeriesIn, data)
+    name_ja, name_en = pair(series.name)
     try:
-        return await Series.create(slug=slug, name_ja=name[0], name_en=name[1])
+        return await Series.create(slug=series.slug, name_ja=name_ja, name_en=name_en)
     except IntegrityError:
-        raise Conflict(f"A series with slug {slug!r} exists already.", field="slug") from None
+        raise Conflict(f"A series with slug {series.slug!r} exists already.",
+                       field="slug") from None
 
 
 async def list_series() -> list[Series]:
@@ -142,7 +141,7 @@ async def list_events(params: Mapping[str, str], *, include_drafts: bool = False
     start = _date_param(check, params, "from")
     end = _date_param(check, params, "to")
     if start and end and end < start:
-        check.fail("to", "must not be before from")
+        check.fail("to", "to_before_from")
     if start:
         query = query.filter(ends_at__gte=datetime.combine(start, datetime.min.time(), UTC)
                              - timedelta(days=1))
@@ -150,33 +149,33 @@ async def list_events(params: Mapping[str, str], *, include_drafts: bool = False
         query = query.filter(starts_at__lt=datetime.combine(end, datetime.min.time(), UTC)
                              + timedelta(days=2))
 
-    if q := _text_param(check, params, "q", max_length=200):
+    if q := check.text(params, "q", max_length=200):
         query = query.filter(
             Q(title_ja__icontains=q) | Q(title_en__icontains=q) | Q(summary_ja__icontains=q)
             | Q(summary_en__icontains=q) | Q(slug__icontains=q)
         )
-    roles = _list_param(check, params, "role", PARTNER_ROLES)
-    if org := _text_param(check, params, "org", max_length=100):
+    roles = check.choices(params, "role", PARTNER_ROLES)
+    if org := check.text(params, "org", max_length=100):
         query = query.filter(partners__organization__slug=org)
         if roles:
             query = query.filter(partners__role__in=roles)
     elif roles:
         query = query.filter(partners__role__in=roles)
-    if series := _text_param(check, params, "series", max_length=100):
+    if series := check.text(params, "series", max_length=100):
         query = query.filter(series__slug=series)
-    if formats := _list_param(check, params, "format", SESSION_FORMATS):
+    if formats := check.choices(params, "format", SESSION_FORMATS):
         condition = Q()
         for f in formats:
             condition |= Q(formats__contains=f",{f},") | Q(format=f)
         query = query.filter(condition)
-    if statuses := _list_param(check, params, "status", EVENT_STATUSES):
+    if statuses := check.choices(params, "status", EVENT_STATUSES):
         query = query.filter(status__in=statuses)
 
     limit = check.limit(params, default=20, maximum=MAX_LIMIT)
     if cursor := params.get("cursor"):
         position = _decode_cursor(cursor)
         if position is None:
-            check.fail("cursor", "is not a cursor this server gave out")
+            check.fail("cursor", "cursor")
         else:
             sort_at, last_id = position
             query = query.filter(Q(sort_at__gt=sort_at) | Q(sort_at=sort_at, id__gt=last_id))
@@ -198,34 +197,9 @@ def _date_param(check: Checker, params: Mapping[str, str], name: str):
     value = parse_date(params[name])
     # The same years a session may have; the edges of `date` would overflow below.
     if value is None or not 1900 <= value.year <= 2999:
-        check.fail(name, "must be an ISO date from 1900 to 2999, e.g. 2021-04-14")
+        check.fail(name, "date")
         return None
     return value
-
-
-def _text_param(check: Checker, params: Mapping[str, str], name: str, *,
-                max_length: int) -> str:
-    value = params.get(name, "").strip()
-    if len(value) > max_length:
-        check.fail(name, f"must be at most {max_length} characters")
-        return ""
-    if not storable(value):
-        check.fail(name, "must not contain NUL characters")
-        return ""
-    return value
-
-
-def _list_param(check: Checker, params: Mapping[str, str], name: str,
-                choices: tuple[str, ...]) -> list[str]:
-    raw = params.get(name, "").strip()
-    if not raw:
-        return []
-    values = [v.strip() for v in raw.split(",") if v.strip()]
-    bad = [v for v in values if v not in choices]
-    if bad:
-        check.fail(name, f"must be among {', '.join(choices)} (comma-separated)")
-        return []
-    return values
 
 
 def _encode_cursor(event: Event) -> str:
@@ -260,11 +234,9 @@ COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_w
 async def create_event(data: Any, *, actor: Actor, default_timezone: str,
                        now: datetime) -> Event:
     check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    values, sessions, partners = await _parse_event(check, data, partial=False,
-                                                    default_timezone=default_timezone)
+    change = _read_event(check, EventIn, data)
+    values, sessions, partners = await _event_values(check, change, data, partial=False,
+                                                     default_timezone=default_timezone)
     check.done()
     if partners is None:
         partners = []
@@ -296,11 +268,9 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
     event = await get_event(slug, include_drafts=True)
     actor.require_manage(event)
     check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    values, sessions, partners = await _parse_event(
-        check, data, partial=True, default_timezone=event.timezone, event=event)
+    change = _read_event(check, EventPatch, data)
+    values, sessions, partners = await _event_values(
+        check, change, data, partial=True, default_timezone=event.timezone, event=event)
     check.done()
 
     before = _schedule_of(event, event.session_list)  # type: ignore[attr-defined]
@@ -349,161 +319,131 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
     return await get_event(event.slug, include_drafts=True)
 
 
-async def _parse_event(check: Checker, data: dict, *, partial: bool, default_timezone: str,
-                       event: Event | None = None):
+def _read_event(check: Checker, model: type[EventPatch], data: Any) -> EventPatch | None:
+    """The change as a model; its problems go to `check` so that database checks add theirs."""
+    try:
+        return parse(model, data)
+    except Invalid as exc:
+        if not isinstance(data, dict):
+            raise
+        check.errors += exc.errors
+        return None
+
+
+async def _event_values(check: Checker, change: EventPatch | None, data: dict, *,
+                        partial: bool, default_timezone: str, event: Event | None = None):
+    """Column values, session rows and partners from a valid change; database checks too."""
+    if change is None:
+        # Still name unknown series and organizations in the same answer.
+        refs = _salvage(data)
+        if refs is not None:
+            await _series(check, refs)
+            if refs.partners is not None:
+                await _partners(check, refs.partners)
+        return {}, None, None
+    sent = change.model_fields_set
     values: dict[str, Any] = {}
-    required = not partial
-
-    def put(name: str, value: Any) -> None:
-        if value is not None and value is not MISSING:
-            values[name] = value
-
-    # An event always has a slug and a title: a PATCH may change them, never blank them.
-    put("slug", check.slug(data, required=required or "slug" in data))
-    for field, size in (("title", 300), ("summary", 5000), ("description", 50000)):
-        pair = check.bilingual(data, field, max_length=size,
-                               required=field == "title" and (required or field in data))
-        if pair is not None:
-            values[f"{field}_ja"], values[f"{field}_en"] = pair
-    put("status", check.choice(data, "status", EVENT_STATUSES))
-    put("date_tbd", check.boolean(data, "date_tbd"))
+    for name in ("slug", "status", "date_tbd"):
+        if getattr(change, name) is not None:
+            values[name] = getattr(change, name)
+    for name in ("title", "summary", "description"):
+        if name in sent:
+            values[f"{name}_ja"], values[f"{name}_en"] = pair(getattr(change, name))
     # No time zone (null or "") means the default on creation and no change on PATCH.
-    put("timezone", check.timezone(data) or None)
-    if not partial and "timezone" not in values:
+    if change.timezone:
+        values["timezone"] = change.timezone
+    elif not partial:
         values["timezone"] = default_timezone
     tz = ZoneInfo(values.get("timezone") or (event.timezone if event else default_timezone))
-
-    if "venue" in data:
-        venue = data["venue"]
-        if venue is None:
-            values["venue_name"], values["venue_address"] = "", ""
-        elif not isinstance(venue, dict):
-            check.fail("venue", 'must be an object {"name", "address"} or null')
-        else:
-            check.only(venue, {"name", "address"}, "a venue", path="venue.")
-            values["venue_name"] = check.text(venue, "name", max_length=300, path="venue.") or ""
-            values["venue_address"] = check.text(venue, "address", max_length=500,
-                                                 path="venue.") or ""
-    if "stream_url" in data:
-        values["stream_url"] = check.url(data, "stream_url") or ""
-    if "capacity" in data:
-        capacity = data["capacity"]
-        if capacity is None:
-            values["venue_capacity"] = values["online_capacity"] = None
-        elif not isinstance(capacity, dict) or set(capacity) - {"venue", "online"}:
-            check.fail("capacity", 'must be an object {"venue": int|null, "online": int|null}')
-        else:
-            for mode in ("venue", "online"):
-                value = check.count(capacity, mode, path="capacity.")
-                if value is not MISSING:
-                    values[f"{mode}_capacity"] = value
-    for field in ("registration_opens_at", "registration_closes_at"):
-        if field in data:
-            value = check.datetime(data, field, tz)
-            if value is not MISSING:
-                values[field] = value
-
-    series_slug = check.text(data, "series", max_length=100) if "series" in data else MISSING
-    if series_slug is not MISSING:
-        if not series_slug:
-            values["series"] = None
-        elif (series := await Series.get_or_none(slug=series_slug)) is None:
-            check.fail("series", f"unknown series {series_slug!r}")
-        else:
-            values["series"] = series
-
-    sessions = _parse_sessions(check, data["sessions"], tz) if "sessions" in data else None
-    partners = await _parse_partners(check, data["partners"]) if "partners" in data else None
-
-    check.only(data, {"slug", "title", "summary", "description", "series", "status", "date_tbd",
-                      "timezone", "venue", "stream_url", "capacity", "registration_opens_at",
-                      "registration_closes_at", "sessions", "partners"}, "an event")
+    if "venue" in sent:
+        values["venue_name"] = change.venue.name or "" if change.venue else ""
+        values["venue_address"] = change.venue.address or "" if change.venue else ""
+    if "stream_url" in sent:
+        values["stream_url"] = change.stream_url or ""
+    if "capacity" in sent:
+        capacity = change.capacity
+        for mode in ATTENDANCE_MODES:
+            if capacity is None or mode in capacity.model_fields_set:
+                values[f"{mode}_capacity"] = getattr(capacity, mode, None)
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if name in sent:
+            moment = getattr(change, name)
+            values[name] = in_zone(moment, tz) if moment else None
+    if "series" in sent:
+        found = await _series(check, change)
+        if found is not False:
+            values["series"] = found
+    sessions = _sessions(check, change.sessions, tz) if change.sessions is not None else None
+    partners = await _partners(check, change.partners) if change.partners is not None else None
     return values, sessions, partners
 
 
-def _parse_sessions(check: Checker, raw: Any, tz: ZoneInfo) -> list[dict[str, Any]]:
-    if not isinstance(raw, list):
-        check.fail("sessions", "must be a list")
-        return []
-    if len(raw) > MAX_SESSIONS:
-        check.fail("sessions", f"at most {MAX_SESSIONS} sessions")
-        return []
-    sessions = []
-    for i, item in enumerate(raw):
-        path = f"sessions[{i}]."
-        if not isinstance(item, dict):
-            check.fail(f"sessions[{i}]", "must be an object")
-            continue
-        title = check.bilingual(item, "title", max_length=300, path=path) or ("", "")
-        starts = check.datetime(item, "starts_at", tz, required=True, path=path)
-        ends = check.datetime(item, "ends_at", tz, required=True, path=path)
-        fmt = check.choice(item, "format", SESSION_FORMATS, required=True, path=path)
-        venue_name = venue_address = ""
-        venue = item.get("venue")
-        if isinstance(venue, dict):
-            check.only(venue, {"name", "address"}, "a venue", path=path + "venue.")
-            venue_name = check.text(venue, "name", max_length=300, path=path + "venue.") or ""
-            venue_address = check.text(venue, "address", max_length=500,
-                                       path=path + "venue.") or ""
-        elif venue is not None:
-            check.fail(path + "venue", 'must be an object {"name", "address"} or null')
-        session_id = item.get("id")
-        if session_id is not None and (isinstance(session_id, bool)
-                                       or not isinstance(session_id, int)):
-            check.fail(path + "id", "must be the id of one of this event's sessions")
-            session_id = None
-        check.only(item, {"id", "title", "starts_at", "ends_at", "format", "venue"},
-                   "a session", path=path)
-        if isinstance(starts, datetime) and isinstance(ends, datetime) and ends <= starts:
-            check.fail(path + "ends_at", "must be after starts_at")
-        sessions.append({
-            "id": session_id, "position": i, "title_ja": title[0], "title_en": title[1],
-            "starts_at": starts, "ends_at": ends, "format": fmt,
-            "venue_name": venue_name, "venue_address": venue_address,
+class _References(BaseModel):
+    series: text(100) | None = None  # type: ignore[valid-type]
+    partners: list[PartnerIn] | None = None
+
+
+def _salvage(data: dict) -> _References | None:
+    try:
+        return _References.model_validate(data)
+    except ValidationError:
+        return None
+
+
+async def _series(check: Checker, change: EventPatch | _References) -> Series | None | bool:
+    """The series named, None to leave the series, or False when unknown."""
+    if not change.series:
+        return None
+    series = await Series.get_or_none(slug=change.series)
+    if series is None:
+        check.fail("series", "unknown_series", slug=change.series)
+        return False
+    return series
+
+
+def _sessions(check: Checker, sessions: list[SessionIn], tz: ZoneInfo) -> list[dict[str, Any]]:
+    rows = []
+    for i, session in enumerate(sessions):
+        starts, ends = in_zone(session.starts_at, tz), in_zone(session.ends_at, tz)
+        if ends <= starts:
+            check.fail(f"sessions[{i}].ends_at", "ends_before_start")
+        title_ja, title_en = pair(session.title)
+        venue = session.venue
+        rows.append({
+            "id": session.id, "position": i, "title_ja": title_ja, "title_en": title_en,
+            "starts_at": starts, "ends_at": ends, "format": session.format,
+            "venue_name": (venue.name or "") if venue else "",
+            "venue_address": (venue.address or "") if venue else "",
         })
-    return sessions
+    return rows
 
 
-async def _parse_partners(check: Checker, raw: Any) -> list[tuple[Organization, str]]:
-    if not isinstance(raw, list):
-        check.fail("partners", "must be a list")
-        return []
-    if len(raw) > MAX_PARTNERS:
-        check.fail("partners", f"at most {MAX_PARTNERS} partners")
-        return []
-    wanted: list[tuple[str, str, int]] = []
-    for i, item in enumerate(raw):
-        path = f"partners[{i}]."
-        if not isinstance(item, dict):
-            check.fail(f"partners[{i}]", "must be an object {\"org\", \"role\"}")
-            continue
-        check.only(item, {"org", "role"}, "a partner", path=path)
-        slug = check.text(item, "org", max_length=100, required=True, path=path)
-        role = check.choice(item, "role", PARTNER_ROLES, required=True, path=path)
-        if slug and role:
-            if any(s == slug and r == role for s, r, _ in wanted):
-                check.fail(f"partners[{i}]", f"{slug} is listed twice as {role}")
-            wanted.append((slug, role, i))
-    orgs = {o.slug: o for o in await Organization.filter(slug__in=[s for s, _, _ in wanted])}
-    partners = []
-    for slug, role, i in wanted:
-        if slug not in orgs:
-            check.fail(f"partners[{i}].org", f"unknown organization {slug!r}")
+async def _partners(check: Checker, partners: list[PartnerIn]) -> list[tuple[Organization, str]]:
+    seen: set[tuple[str, str]] = set()
+    for i, p in enumerate(partners):
+        if (p.org, p.role) in seen:
+            check.fail(f"partners[{i}]", "partner_twice", slug=p.org, role=p.role)
+        seen.add((p.org, p.role))
+    orgs = {o.slug: o for o in await Organization.filter(slug__in=[p.org for p in partners])}
+    found = []
+    for i, p in enumerate(partners):
+        if p.org not in orgs:
+            check.fail(f"partners[{i}].org", "unknown_organization", slug=p.org)
         else:
-            partners.append((orgs[slug], role))
-    return partners
+            found.append((orgs[p.org], p.role))
+    return found
 
 
 def _check_shape(check: Checker, values: dict[str, Any], sessions: list[dict]) -> None:
     """Rules across fields, checked on the final state of the event."""
     opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
     if isinstance(opens, datetime) and isinstance(closes, datetime) and closes <= opens:
-        check.fail("registration_closes_at", "must be after registration_opens_at")
+        check.fail("registration_closes_at", "closes_before_opens")
     if values.get("date_tbd") and sessions:
-        check.fail("sessions", "an event whose date is to be announced has no sessions yet")
+        check.fail("sessions", "tbd_with_sessions")
     if not values.get("date_tbd") and not sessions and values.get("status", "scheduled") not in (
             "draft", "postponed", "cancelled"):
-        check.fail("sessions", "needs at least one session, or date_tbd: true")
+        check.fail("sessions", "needs_sessions")
 
 
 def _current(event: Event) -> dict[str, Any]:

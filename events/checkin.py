@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,24 +28,17 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from events import tickets
+from events import inputs, tickets
 from events.access import Actor
-from events.errors import Forbidden, NotFound
+from events.errors import CHECKIN_RESULTS, Forbidden, NotFound, status_of
+from events.inputs import ScanIn
 from events.models import Admission, Event, Registration, Scan, Session
 from events.validation import MAX_ID, Checker, is_slug, printable
+from events.vocabulary import serves_venue
 
 # Every result a scan can have, with the HTTP status the API gives it.
-RESULT_STATUS: dict[str, int] = {
-    "checked_in": 200,
-    "already_checked_in": 409,
-    "duplicate": 409,
-    "cancelled": 409,
-    "waitlisted": 409,
-    "online_only": 409,
-    "wrong_day": 409,
-    "wrong_event": 422,
-    "invalid": 422,
-}
+RESULT_STATUS: dict[str, int] = {result: 200 if result == "checked_in" else status_of(result)
+                                 for result in CHECKIN_RESULTS}
 DETAILS = {
     "checked_in": "Checked in.",
     "already_checked_in": "This ticket has already entered today.",
@@ -59,13 +51,9 @@ DETAILS = {
     "invalid": "Not a valid ticket: garbled, truncated, forged or signed by another key.",
 }
 VENUE_FORMATS = ("in_person", "hybrid")
-SCAN_FIELDS = {"code", "registration_id", "session", "gate", "nonce", "scanned_at",
-               "offline_result"}
 # A device clock a little ahead of ours is fine; a scan from the future is not.
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_CODE = 2000
 SEARCH_LIMIT = 20
-SINGLE_LINE = re.compile(r"^[^\x00-\x1f\x7f\u2028\u2029]*$")
 
 
 @dataclass
@@ -161,60 +149,24 @@ def require_staff(actor: Actor, event: Event) -> None:
 
 def parse_scan(data: Any, door: Door, now: datetime) -> dict[str, Any]:
     """The scan's fields as keyword arguments of `check_in`; every problem at once."""
+    scan = inputs.parse(ScanIn, data)
     check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    check.only(data, SCAN_FIELDS, "a scan")
-    code = data.get("code")
-    if code is not None and not isinstance(code, str):
-        check.fail("code", "must be a string")
-        code = None
-    elif code is not None and len(code) > MAX_CODE:
-        check.fail("code", f"must be at most {MAX_CODE} characters")
-        code = None
-    registration_id = _whole_number(check, data, "registration_id")
-    if code is None and registration_id is None and not check.errors:
-        check.fail("code", "is required (or registration_id for a manual check-in)")
-    if code is not None and registration_id is not None:
-        check.fail("registration_id", "send either code or registration_id, not both")
-    session_id = _whole_number(check, data, "session")
+    if scan.code is None and scan.registration_id is None:
+        check.fail("code", "code_or_id")
+    if scan.code is not None and scan.registration_id is not None:
+        check.fail("registration_id", "code_and_id")
     session = None
-    if session_id is not None:
-        session = next((s for s in door.sessions if s.id == session_id), None)
-        if session is None or session.format not in VENUE_FORMATS:
-            check.fail("session", "is not a venue session of this event")
-    gate = _line(check, data, "gate", 100) or ""
-    nonce = _line(check, data, "nonce", 100) or None
-    scanned_at = check.datetime(data, "scanned_at", door.tz)
-    if isinstance(scanned_at, datetime) and scanned_at > now + CLOCK_SKEW:
-        check.fail("scanned_at", "is in the future: check the scanning device's clock")
-    offline_result = check.choice(data, "offline_result", tuple(RESULT_STATUS))
+    if scan.session is not None:
+        session = next((s for s in door.sessions if s.id == scan.session), None)
+        if session is None or not serves_venue(session.format):
+            check.fail("session", "not_venue_session")
+    scanned_at = inputs.in_zone(scan.scanned_at, door.tz) if scan.scanned_at else None
+    if scanned_at is not None and scanned_at > now + CLOCK_SKEW:
+        check.fail("scanned_at", "scanned_in_future")
     check.done()
-    return {"code": code, "registration_id": registration_id, "session": session,
-            "gate": gate, "nonce": nonce,
-            "scanned_at": scanned_at if isinstance(scanned_at, datetime) else None,
-            "offline_result": offline_result}
-
-
-def _whole_number(check: Checker, data: dict, field: str) -> int | None:
-    value = data.get(field)
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        check.fail(field, f"must be a whole number from 1 to {MAX_ID}")
-        return None
-    return value
-
-
-def _line(check: Checker, data: dict, field: str, size: int) -> str | None:
-    value = check.text(data, field, max_length=size)
-    if value and not SINGLE_LINE.match(value):
-        check.fail(field, "must be a single line without control characters")
-        return None
-    return value
+    return {"code": scan.code, "registration_id": scan.registration_id, "session": session,
+            "gate": scan.gate or "", "nonce": scan.nonce or None, "scanned_at": scanned_at,
+            "offline_result": scan.offline_result}
 
 
 # ---- the scan ---------------------------------------------------------------------------
@@ -454,9 +406,9 @@ async def search(door: Door, q: str, public_key: Ed25519PublicKey | bytes
     check = Checker()
     q = (q or "").strip()
     if not q:
-        check.fail("q", "is required: a name, kana, email or ticket number")
+        check.fail("q", "search_needed")
     elif len(q) > 200 or not storable_query(q):
-        check.fail("q", "must be at most 200 characters of text")
+        check.fail("q", "too_long", max=200)
     check.done()
     match = Q(name__icontains=q) | Q(name_kana__icontains=q) | Q(
         email_normalized__icontains=q.lower())

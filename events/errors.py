@@ -2,13 +2,93 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Code(StrEnum):
+    """Every stable `code` a problem body may carry: clients branch on these, never on text."""
+
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID = "invalid"
+    CSRF_FAILED = "csrf_failed"
+    # registration
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_POSTPONED = "event_postponed"
+    REGISTRATION_NOT_OPEN = "registration_not_open"
+    REGISTRATION_CLOSED = "registration_closed"
+    ALREADY_REGISTERED = "already_registered"
+    REGISTRATION_CANCELLED = "registration_cancelled"
+    ATTENDANCE_NOT_OFFERED = "attendance_not_offered"
+    # mail
+    NOT_RETRYABLE = "not_retryable"
+    # the door: a refused scan's `code` is its `result`
+    ALREADY_CHECKED_IN = "already_checked_in"
+    DUPLICATE = "duplicate"
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    ONLINE_ONLY = "online_only"
+    WRONG_DAY = "wrong_day"
+    WRONG_EVENT = "wrong_event"
+
+
+# What each code means, for the API document; and its HTTP status.
+CODES: dict[Code, tuple[int, str]] = {
+    Code.NOT_FOUND: (404, "No such resource, or not visible to this client."),
+    Code.CONFLICT: (409, "The change conflicts with existing data (e.g. a duplicate slug)."),
+    Code.FORBIDDEN: (403, "The key or account may not do this."),
+    Code.UNAUTHENTICATED: (401, "No valid API key (Authorization: Bearer <key>)."),
+    Code.INVALID: (422, "Some fields are invalid; `errors` lists every one."),
+    Code.CSRF_FAILED: (403, "A form's CSRF token was missing or stale."),
+    Code.EVENT_CANCELLED: (409, "The event is cancelled."),
+    Code.EVENT_POSTPONED: (409, "The event is postponed; registration will reopen."),
+    Code.REGISTRATION_NOT_OPEN: (409, "Registration has not opened (or the date is TBD)."),
+    Code.REGISTRATION_CLOSED: (409, "Registration is closed."),
+    Code.ALREADY_REGISTERED: (409, "This email address is registered for the event."),
+    Code.REGISTRATION_CANCELLED: (409, "The registration is cancelled."),
+    Code.ATTENDANCE_NOT_OFFERED: (422, "The event does not offer this attendance mode."),
+    Code.NOT_RETRYABLE: (409, "Only failed or skipped messages can be retried."),
+    Code.ALREADY_CHECKED_IN: (409, "Scan: this ticket entered already today."),
+    Code.DUPLICATE: (409, "Scan: an offline entry collided with another entry."),
+    Code.CANCELLED: (409, "Scan: the registration is cancelled."),
+    Code.WAITLISTED: (409, "Scan: the registration is on the waiting list."),
+    Code.ONLINE_ONLY: (409, "Scan: the registration is for online attendance."),
+    Code.WRONG_DAY: (409, "Scan: the event has no venue session today."),
+    Code.WRONG_EVENT: (422, "Scan: the ticket belongs to another event."),
+}
+# A scan's `result`: success, or the code of its refusal.
+CHECKIN_RESULTS: tuple[str, ...] = (
+    "checked_in", Code.ALREADY_CHECKED_IN, Code.DUPLICATE, Code.CANCELLED, Code.WAITLISTED,
+    Code.ONLINE_ONLY, Code.WRONG_DAY, Code.WRONG_EVENT, Code.INVALID)
 
 
 @dataclass
 class FieldError:
+    """One problem with one field: `key` names its message in the vocabulary."""
+
     field: str
     message: str
+    key: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, path: str, key: str, **params: Any) -> FieldError:
+        from events.inputs import printable
+        from events.vocabulary import translate
+
+        return cls(printable(path), printable(translate(f"invalid_{key}", "en", **params)),
+                   key, params)
+
+    def text(self, lang: str) -> str:
+        """The message in `lang`, for a form next to its field."""
+        from events.vocabulary import translate
+
+        return translate(f"invalid_{self.key}", lang, **self.params) if self.key else (
+            self.message)
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
@@ -17,9 +97,9 @@ class FieldError:
 class DomainError(Exception):
     """`code` is stable for clients; `extra` adds facts to the problem body."""
 
-    code = "error"
+    code: str = Code.INVALID
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: object):
+    def __init__(self, message: str, *, code: Code | None = None, **extra: object):
         super().__init__(message)
         self.message = message
         self.extra = extra
@@ -28,25 +108,25 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code = Code.NOT_FOUND
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code = Code.CONFLICT
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    code = Code.FORBIDDEN
 
 
 class Unauthenticated(DomainError):
-    code = "unauthenticated"
+    code = Code.UNAUTHENTICATED
 
 
 class Invalid(DomainError):
     """One or more fields are wrong; all of them are reported at once."""
 
-    code = "invalid"
+    code = Code.INVALID
 
     def __init__(self, errors: list[FieldError], message: str = "Some fields are invalid."):
         super().__init__(message)
@@ -56,5 +136,11 @@ class Invalid(DomainError):
 class Refused(DomainError):
     """A valid request the rules refuse (registration closed, mode not offered...)."""
 
-    def __init__(self, code: str, message: str, **extra: object):
+    def __init__(self, code: Code, message: str, **extra: object):
         super().__init__(message, code=code, **extra)
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of a stable code (a refusal is a state conflict unless declared)."""
+    member = Code._value2member_map_.get(code)
+    return CODES[member][0] if isinstance(member, Code) else 409

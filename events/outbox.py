@@ -23,7 +23,7 @@ from tortoise.connection import get_connection
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
-from events.errors import Conflict, NotFound
+from events.errors import Code, Conflict, NotFound
 from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session
 from events.validation import Checker
 
@@ -229,11 +229,11 @@ async def list_messages(event: Event, params: Mapping[str, str]) -> tuple[
     query = Notification.filter(registration__event_id=event.id)
     if status := params.get("status"):
         if status not in MESSAGE_STATUSES:
-            check.fail("status", f"must be one of {', '.join(MESSAGE_STATUSES)}")
+            check.fail("status", "one_of", choices=", ".join(MESSAGE_STATUSES))
         query = query.filter(status=status)
     if purpose := params.get("purpose"):
         if purpose not in PURPOSES:
-            check.fail("purpose", f"must be one of {', '.join(PURPOSES)}")
+            check.fail("purpose", "one_of", choices=", ".join(PURPOSES))
         query = query.filter(purpose=purpose)
     limit = check.limit(params, default=50, maximum=500)
     if (cursor := check.id_cursor(params)) is not None:
@@ -262,5 +262,5 @@ async def retry(event: Event, message_id: int, now: datetime) -> Notification:
         status="pending", next_attempt_at=now, claimed_by="", claimed_until=None, attempts=0)
     if not updated:
         raise Conflict(f"Only failed or skipped messages can be retried; this one is "
-                       f"{message.status}.", code="not_retryable", message_status=message.status)
+                       f"{message.status}.", code=Code.NOT_RETRYABLE, message_status=message.status)
     return await Notification.get(id=message.id).prefetch_related("registration")

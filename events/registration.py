@@ -21,9 +21,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from events import seats
+from events import inputs, seats
 from events.catalogue import attendance_modes
-from events.errors import Conflict, NotFound, Refused
+from events.errors import Code, Conflict, Invalid, NotFound, Refused
+from events.inputs import AttendanceIn, RegistrationIn
 from events.models import (
     ATTENDANCE_MODES,
     REGISTRATION_STATUSES,
@@ -32,12 +33,8 @@ from events.models import (
     Organization,
     Registration,
 )
-from events.validation import MAX_ID, Checker, storable
+from events.validation import MAX_ID, Checker, is_slug, storable
 
-KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 BASIC_MEMBERSHIPS = ("none", "member", "oic_member")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -88,73 +85,57 @@ class RecentEvents:
 def check_open(event: Event, now: datetime) -> None:
     """Refuse with a stable code when registration is not possible right now."""
     if event.status == "cancelled":
-        raise Refused("event_cancelled", "The event is cancelled.")
+        raise Refused(Code.EVENT_CANCELLED, "The event is cancelled.")
     if event.status == "postponed":
-        raise Refused("event_postponed", "The event is postponed; registration will reopen.")
+        raise Refused(Code.EVENT_POSTPONED, "The event is postponed; registration will reopen.")
     if event.date_tbd or event.ends_at is None:
-        raise Refused("registration_not_open", "The date is not announced yet.")
+        raise Refused(Code.REGISTRATION_NOT_OPEN, "The date is not announced yet.")
     if event.registration_opens_at and now < event.registration_opens_at:
-        raise Refused("registration_not_open", "Registration has not opened yet.",
+        raise Refused(Code.REGISTRATION_NOT_OPEN, "Registration has not opened yet.",
                       opens_at=event.registration_opens_at.isoformat())
     closes = event.registration_closes_at or event.ends_at
     if now >= closes:
-        raise Refused("registration_closed", "Registration is closed.")
+        raise Refused(Code.REGISTRATION_CLOSED, "Registration is closed.")
 
 
 async def parse_registration(event: Event, data: Any, *, require_consent: bool = False
                              ) -> dict[str, Any]:
     check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    name = single_line(check, data, "name", 200, required=True)
-    kana = single_line(check, data, "name_kana", 200)
-    if kana and not KANA_RE.match(kana):
-        check.fail("name_kana", "must be written in kana (hiragana or katakana)")
-    email = single_line(check, data, "email", 254, required=True)
-    if email and not EMAIL_RE.match(email):
-        check.fail("email", "is not a valid email address")
-    affiliation = single_line(check, data, "affiliation", 300)
-    membership = single_line(check, data, "membership", 100) or "none"
-    if membership not in BASIC_MEMBERSHIPS and not await Organization.filter(
-            slug=membership).exists():
-        check.fail("membership", "must be none, member, oic_member or an organization slug")
-    locale = check.choice(data, "locale", ("ja", "en")) or "ja"
+    try:
+        sent = inputs.parse(RegistrationIn, data)
+    except Invalid as exc:
+        if not isinstance(data, dict):
+            raise
+        check.errors += exc.errors
+        sent = None
     modes = attendance_modes(event)
-    attendance = check.choice(data, "attendance", ATTENDANCE_MODES)
-    if attendance is None and "attendance" not in data:
-        if len(modes) == 1:
-            attendance = modes[0]
-        elif modes:
-            check.fail("attendance", "choose venue or online")
-    consent = data.get("consent")
-    if consent is not None and not isinstance(consent, bool):
-        check.fail("consent", "must be true or false")
-    elif require_consent and consent is not True:
-        check.fail("consent", "please agree to the privacy notice")
-    known = {"name", "name_kana", "email", "affiliation", "membership", "attendance",
-             "locale", "consent"}
-    for extra in sorted(set(data) - known):
-        check.fail(str(extra)[:100], "is not a field of a registration")
+    given = data.get("attendance")
+    if given is None and len(modes) > 1:
+        check.fail("attendance", "choose_attendance")
+    if require_consent and data.get("consent") is not True and not any(
+            e.field == "consent" for e in check.errors):
+        check.fail("consent", "consent")
+    membership = (sent.membership if sent else _raw_text(data.get("membership"))) or "none"
+    if membership not in BASIC_MEMBERSHIPS and (not is_slug(membership) or not await
+                                                Organization.filter(slug=membership).exists()):
+        check.fail("membership", "membership")
     check.done()
+    assert sent is not None
+    attendance = sent.attendance or (modes[0] if modes else None)
     if attendance not in modes:
-        raise Refused("attendance_not_offered",
+        raise Refused(Code.ATTENDANCE_NOT_OFFERED,
                       f"This event does not offer {attendance} attendance.",
                       field="attendance")
-    return {"name": name, "name_kana": kana or "", "email": email,
-            "email_normalized": normalize_email(email or ""), "affiliation": affiliation or "",
-            "membership": membership, "attendance": attendance, "locale": locale,
-            "consent": consent is True}
+    return {"name": sent.name, "name_kana": sent.name_kana or "", "email": sent.email,
+            "email_normalized": normalize_email(sent.email),
+            "affiliation": sent.affiliation or "", "membership": membership,
+            "attendance": attendance, "locale": sent.locale or "ja",
+            "consent": sent.consent is True}
 
 
-def single_line(check: Checker, data: dict, field: str, size: int, *,
-                required: bool = False) -> str | None:
-    """Text that ends up in mail headers and CSV cells: no control characters at all."""
-    value = check.text(data, field, max_length=size, required=required)
-    if value and CONTROL_RE.search(value):
-        check.fail(field, "must be a single line without control characters")
-        return None
-    return value
+def _raw_text(value: Any) -> str:
+    """A field of a request that failed validation, when it is usable for the other checks."""
+    return value.strip()[:100] if isinstance(value, str) and storable(value) else ""
 
 
 def normalize_email(email: str) -> str:
@@ -256,7 +237,7 @@ async def _reactivate(existing: Registration, values: dict[str, Any], now: datet
 
 def _already(existing: Registration) -> Conflict:
     return Conflict(f"This email address is already registered ({existing.status}).",
-                    code="already_registered", registration_status=existing.status,
+                    code=Code.ALREADY_REGISTERED, registration_status=existing.status,
                     field="email")
 
 
@@ -306,17 +287,12 @@ async def cancel(registration: Registration, *, now: datetime) -> Registration:
 async def switch_attendance(registration: Registration, data: Any, *, now: datetime
                             ) -> Answer:
     """Move to the other mode: a seat if free, else the end of that waiting list."""
-    check = Checker()
-    if not isinstance(data, dict):
-        check.fail("body", "must be a JSON object")
-        check.done()
-    mode = check.choice(data, "attendance", ATTENDANCE_MODES, required=True)
-    check.done()
+    mode = inputs.parse(AttendanceIn, data).attendance
     event = await open_event(registration.event.slug)
     if registration.status == "cancelled":
-        raise Refused("registration_cancelled", "This registration is cancelled.")
+        raise Refused(Code.REGISTRATION_CANCELLED, "This registration is cancelled.")
     if mode not in attendance_modes(event):
-        raise Refused("attendance_not_offered",
+        raise Refused(Code.ATTENDANCE_NOT_OFFERED,
                       f"This event does not offer {mode} attendance.", field="attendance")
     check_open(event, now)
     if mode == registration.attendance:
@@ -325,7 +301,7 @@ async def switch_attendance(registration: Registration, data: Any, *, now: datet
         await seats.lock_event(event.id, conn)
         current = await Registration.get(id=registration.id).using_db(conn)
         if current.status == "cancelled":
-            raise Refused("registration_cancelled", "This registration is cancelled.")
+            raise Refused(Code.REGISTRATION_CANCELLED, "This registration is cancelled.")
         old_mode, was_confirmed = current.attendance, current.status == "confirmed"
         await seats.release(current, conn)
         position = None
@@ -358,15 +334,15 @@ async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
     query = Registration.filter(event_id=event.id)
     if status := params.get("status"):
         if status not in REGISTRATION_STATUSES:
-            check.fail("status", f"must be one of {', '.join(REGISTRATION_STATUSES)}")
+            check.fail("status", "one_of", choices=", ".join(REGISTRATION_STATUSES))
         query = query.filter(status=status)
     if attendance := params.get("attendance"):
         if attendance not in ATTENDANCE_MODES:
-            check.fail("attendance", "must be venue or online")
+            check.fail("attendance", "one_of", choices=", ".join(ATTENDANCE_MODES))
         query = query.filter(attendance=attendance)
     if q := params.get("q", "").strip():
         if len(q) > 200 or not storable(q):
-            check.fail("q", "must be at most 200 characters of text")
+            check.fail("q", "too_long", max=200)
         query = query.filter(Q(name__icontains=q) | Q(name_kana__icontains=q)
                              | Q(email_normalized__icontains=q.lower())
                              | Q(affiliation__icontains=q))

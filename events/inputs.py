@@ -1,0 +1,518 @@
+"""What clients may send, declared once.
+
+The pydantic models below are both the rule and its documentation: the API's OpenAPI
+components are generated from them. Every problem is reported at once, each as a
+`FieldError` whose `field` is a path like `sessions[0].starts_at` and whose `key` names a
+message of the vocabulary, so a form shows it in the page's language. Checks that need
+the database (a series or an organization exists) stay in the domain modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from events.errors import CHECKIN_RESULTS, FieldError, Invalid
+from events.vocabulary import (
+    ATTENDANCE_MODES,
+    EVENT_STATUSES,
+    LANGUAGES,
+    PARTNER_ROLES,
+    SESSION_FORMATS,
+)
+
+# Row ids are 32-bit integers on both databases.
+MAX_ID = 2**31 - 1
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"
+SLUG_RE = re.compile(SLUG_PATTERN)
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
+# One rule for registration and delivery: the address must be one SMTP can carry.
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
+MAX_SESSIONS = 200
+MAX_PARTNERS = 50
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# ---- reading: models in, field errors out --------------------------------------------------
+
+def parse(model: type[M], data: Any) -> M:
+    """`data` (decoded JSON) as `model`, or `Invalid` listing every problem."""
+    if not isinstance(data, dict):
+        raise Invalid([FieldError.of("body", "not_object")])
+    # A field name no database could store is named back escaped (pydantic cannot).
+    odd = [k for k in data if not storable(k)]
+    problems = [FieldError.of(k, "unknown_field") for k in odd]
+    try:
+        model_value = model.model_validate({k: v for k, v in data.items() if k not in odd})
+    except ValidationError as exc:
+        problems += field_errors(exc.errors())
+    if problems:
+        raise Invalid(problems)
+    return model_value
+
+
+def field_errors(errors: Iterable[Any]) -> list[FieldError]:
+    """pydantic's errors as ours: a path per field, a message key, its parameters."""
+    out: list[FieldError] = []
+    seen: set[tuple[str, str]] = set()
+    for error in errors:
+        loc = _without_union_tags(error["loc"])
+        field = path(loc)
+        key, params = _key_of(error)
+        if (field, key) in seen:  # an `X | None` reports the same problem twice
+            continue
+        seen.add((field, key))
+        out.append(FieldError.of(field, key, **params))
+    return out
+
+
+def path(loc: Iterable[int | str]) -> str:
+    """('sessions', 0, 'starts_at') → 'sessions[0].starts_at'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)[:100]
+    return text or "body"
+
+
+def _without_union_tags(loc: tuple) -> tuple:
+    """An `A | B` field names the branch in the path ('venue', 'VenueIn'): drop it."""
+    return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+
+
+_UNION_TAGS = {"none", "null", "str", "int", "bool", "list", "function-after",
+               "function-before", "function-plain", "constrained-str", "datetime"}
+
+# pydantic's own error types, as our message keys.
+_PYDANTIC_KEYS = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "string_type": "not_string",
+    "string_too_long": "too_long",
+    "string_too_short": "empty",
+    "string_pattern_mismatch": "slug",
+    "bool_type": "not_boolean",
+    "int_type": "not_whole_number",
+    "int_from_float": "not_whole_number",
+    "int_parsing": "not_whole_number",
+    "greater_than_equal": "at_least",
+    "less_than_equal": "at_most",
+    "literal_error": "one_of",
+    "list_type": "not_list",
+    "too_long": "too_many",
+    "model_type": "not_object",
+    "model_attributes_type": "not_object",
+    "dict_type": "not_object",
+    "datetime_type": "datetime",
+    "string_unicode": "not_text",
+}
+
+
+def _key_of(error: Any) -> tuple[str, dict[str, Any]]:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in _PYDANTIC_KEYS and error.get("input", ...) is None and kind.endswith("_type"):
+        return "required", {}
+    key = _PYDANTIC_KEYS.get(kind)
+    if key is None:  # one of ours (PydanticCustomError) carries its key as its type
+        return kind, {k: v for k, v in ctx.items() if isinstance(v, str | int)}
+    if key == "too_long":
+        return key, {"max": ctx.get("max_length", 0)}
+    if key == "too_many":
+        return key, {"max": ctx.get("max_length", 0)}
+    if key == "at_least":
+        return key, {"min": ctx.get("ge", 0)}
+    if key == "at_most":
+        return key, {"max": ctx.get("le", 0)}
+    if key == "one_of":
+        return key, {"choices": str(ctx.get("expected", "")).replace("'", "")}
+    return key, {}
+
+
+def fail(key: str, **params: Any) -> PydanticCustomError:
+    """An error for a validator to raise; the message itself lives in the vocabulary."""
+    from events.vocabulary import translate
+
+    return PydanticCustomError(key, translate(f"invalid_{key}", "en", **params), params)
+
+
+# ---- the field types ----------------------------------------------------------------------
+
+def printable(text: str) -> str:
+    """Client-sent text made safe to echo back: lone surrogates cannot be encoded as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def storable(text: str) -> bool:
+    """Whether both databases can store the text: no NUL, no lone surrogates."""
+    return "\x00" not in text and printable(text) == text
+
+
+def is_slug(value: str) -> bool:
+    return SLUG_RE.match(value) is not None
+
+
+def _storable(value: str) -> str:
+    if not storable(value):
+        raise fail("not_text")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if CONTROL_RE.search(value):
+        raise fail("single_line")
+    return value
+
+
+def _not_empty(value: str) -> str:
+    if not value:
+        raise fail("empty")
+    return value
+
+
+def text(max_length: int) -> Any:
+    """Stripped text both databases can store."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length,
+                                            strict=True), AfterValidator(_storable)]
+
+
+def line(max_length: int) -> Any:
+    """One line, no control characters: it may end up in a mail header or a CSV cell."""
+    return Annotated[text(max_length), AfterValidator(_one_line)]
+
+
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, strict=True,
+                                        pattern=SLUG_PATTERN), AfterValidator(_storable)]
+
+
+def _url(value: str) -> str:
+    if value and not URL_RE.match(value):
+        raise fail("url")
+    return value
+
+
+Url = Annotated[text(1000), AfterValidator(_url), Field(json_schema_extra={"format": "uri"})]
+
+
+def _timezone(value: str) -> str:
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fail("timezone", value=printable(value)[:64]) from None
+    return value
+
+
+TimeZoneName = Annotated[text(64), AfterValidator(_timezone),
+                         Field(examples=["Asia/Tokyo"])]
+
+
+def parse_instant(value: Any) -> datetime:
+    """ISO 8601 from 1900 to 2999; a time without offset stays naive (see `in_zone`)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value) > 40:
+        raise fail("datetime")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise fail("datetime") from None
+    if not 1900 <= parsed.year <= 2999:
+        raise fail("datetime")
+    return parsed
+
+
+Instant = Annotated[datetime, BeforeValidator(parse_instant, json_schema_input_type=str)]
+
+
+def in_zone(value: datetime, tz: tzinfo) -> datetime:
+    """A client's time in UTC; one written without an offset is read in `tz`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def _whole_number(value: Any) -> Any:
+    """Ids typed by hand arrive as strings of digits too."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+RowId = Annotated[StrictInt, BeforeValidator(_whole_number), Field(ge=1, le=MAX_ID)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+
+
+class Closed(BaseModel):
+    """Unknown fields are refused, so a misspelt one is not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _known_languages(value: Any) -> Any:
+    """A plain string stands for both languages."""
+    if isinstance(value, str):
+        return {"ja": value, "en": value}
+    if isinstance(value, dict) and set(value) - set(LANGUAGES):
+        unknown = ", ".join(sorted(printable(str(k))[:20] for k in set(value) - set(LANGUAGES)))
+        raise fail("unknown_languages", languages=unknown)
+    if not isinstance(value, dict):
+        raise fail("languages")
+    return value
+
+
+def _bilingual_model(max_length: int) -> type[BaseModel]:
+    body = text(max_length)
+    return type(f"Text{max_length}", (Closed,), {
+        "__annotations__": {"ja": body | None, "en": body | None},
+        "ja": None, "en": None,
+        "__doc__": "Text in Japanese and English; either may be left out.",
+        "pair": lambda self: ((self.ja or self.en or ""), (self.en or self.ja or "")),
+    })
+
+
+_BILINGUAL: dict[int, type[BaseModel]] = {}
+
+
+def bilingual(max_length: int) -> Any:
+    """`{"ja", "en"}`, or a plain string for both; `.pair()` gives (ja, en) with fallbacks."""
+    if max_length not in _BILINGUAL:
+        _BILINGUAL[max_length] = _bilingual_model(max_length)
+    model = _BILINGUAL[max_length]
+    return Annotated[model, BeforeValidator(_known_languages,
+                                            json_schema_input_type=str | model)]
+
+
+def pair(value: Any) -> tuple[str, str]:
+    """(ja, en) of a bilingual field; each falls back to the other language."""
+    return value.pair() if value is not None else ("", "")
+
+
+def _require_text(value: Any) -> Any:
+    if value is None:
+        raise fail("required")
+    if not any(pair(value)):
+        raise fail("needs_text")
+    return value
+
+
+# ---- catalogue ----------------------------------------------------------------------------
+
+class OrganizationIn(Closed):
+    """An organization that takes part in events: organiser, co-host, supporter, sponsor."""
+
+    slug: Slug
+    name: Annotated[bilingual(300), AfterValidator(_require_text)]
+    url: Url | None = None
+
+
+class SeriesIn(Closed):
+    """Recurring events, e.g. the twice-yearly symposium."""
+
+    slug: Slug
+    name: Annotated[bilingual(300), AfterValidator(_require_text)]
+
+
+class VenueIn(Closed):
+    name: text(300) | None = None
+    address: text(500) | None = None
+
+
+class CapacityIn(Closed):
+    """Seats per attendance mode; null is unlimited. A mode left out keeps its capacity."""
+
+    venue: Count | None = None
+    online: Count | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _modes_only(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) - set(ATTENDANCE_MODES):
+            raise fail("capacity")
+        return data
+
+
+class SessionIn(Closed):
+    id: StrictInt | None = Field(
+        default=None, description="Keep an existing session (and its calendar UID).")
+    title: bilingual(300) | None = None
+    starts_at: Instant
+    ends_at: Instant
+    format: Literal[SESSION_FORMATS]  # type: ignore[valid-type]
+    venue: VenueIn | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _session_id(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise fail("session_id")
+        return value
+
+
+class PartnerIn(Closed):
+    org: Annotated[text(100), AfterValidator(_not_empty)]
+    role: Literal[PARTNER_ROLES]  # type: ignore[valid-type]
+
+
+class EventPatch(Closed):
+    """A change to an event: only the fields sent change; `sessions` and `partners`
+    replace the lists. An event always keeps a slug and a title."""
+
+    slug: Slug | None = None
+    title: Annotated[bilingual(300) | None, AfterValidator(_require_text)] = None
+    summary: bilingual(5000) | None = None
+    description: bilingual(50000) | None = None
+    series: text(100) | None = Field(default=None, description="A series slug; null for none.")
+    status: Literal[EVENT_STATUSES] | None = None  # type: ignore[valid-type]
+    date_tbd: StrictBool | None = None
+    timezone: TimeZoneName | None = Field(
+        default=None, description="IANA time zone; empty or null keeps the current one "
+                                  "(the site's default on creation).")
+    venue: VenueIn | None = None
+    stream_url: Url | None = Field(
+        default=None, description="Shown to confirmed online attendees only.")
+    capacity: CapacityIn | None = None
+    registration_opens_at: Instant | None = None
+    registration_closes_at: Instant | None = None
+    sessions: Annotated[list[SessionIn], Field(max_length=MAX_SESSIONS)] | None = None
+    partners: Annotated[list[PartnerIn], Field(max_length=MAX_PARTNERS)] | None = None
+
+    @field_validator("sessions", "partners", mode="after")
+    @classmethod
+    def _lists_not_null(cls, value: list | None) -> list | None:
+        if value is None:  # sent as null: the lists can be emptied, not nulled
+            raise fail("not_list")
+        return value
+
+    @field_validator("slug", mode="after")
+    @classmethod
+    def _keep_slug(cls, value: str | None) -> str | None:
+        # Runs only for a slug that was sent: a PATCH may change it, never blank it.
+        if not value:
+            raise fail("required")
+        return value
+
+
+class EventIn(EventPatch):
+    """A new event. Times without an offset are read in the event's time zone."""
+
+    slug: Slug
+    title: Annotated[bilingual(300), AfterValidator(_require_text)]
+
+
+# ---- registration -------------------------------------------------------------------------
+
+def _email(value: str) -> str:
+    if not EMAIL_RE.match(value):
+        raise fail("email")
+    return value
+
+
+def _kana(value: str) -> str:
+    if value and not KANA_RE.match(value):
+        raise fail("kana")
+    return value
+
+
+class RegistrationIn(Closed):
+    """A registration for an event, from the public form or a script."""
+
+    name: Annotated[line(200), AfterValidator(_not_empty)]
+    name_kana: Annotated[line(200), AfterValidator(_kana)] | None = Field(
+        default=None, description="Reading of the name, in kana.")
+    email: Annotated[line(254), AfterValidator(_not_empty), AfterValidator(_email)] = Field(
+        json_schema_extra={"format": "email"})
+    affiliation: line(300) | None = None
+    membership: line(100) | None = Field(
+        default=None, description="none, member, oic_member or an organization slug")
+    attendance: Literal[ATTENDANCE_MODES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Default: the only mode the event offers.")
+    locale: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    consent: StrictBool | None = None
+
+
+class AttendanceIn(Closed):
+    attendance: Literal[ATTENDANCE_MODES]  # type: ignore[valid-type]
+
+
+# ---- the door -----------------------------------------------------------------------------
+
+def _garbled_ok(value: Any) -> Any:
+    """A garbled code is an `invalid` scan, answered as such, not a malformed request."""
+    return printable(value) if isinstance(value, str) else value
+
+
+class ScanIn(Closed):
+    """One scan: a ticket code, or a registration id for the manual fallback."""
+
+    code: Annotated[str, StringConstraints(max_length=2000, strict=True),
+                    BeforeValidator(_garbled_ok)] | None = Field(
+        default=None, description="The ticket QR's text")
+    registration_id: RowId | None = Field(default=None,
+                                          description="Ticket number, instead of a code")
+    session: RowId | None = Field(
+        default=None, description="A venue session of the event (default: today's)")
+    gate: line(100) | None = None
+    nonce: line(100) | None = Field(
+        default=None, description="The client's id for this scan: a retry returns the "
+                                  "original answer")
+    scanned_at: Instant | None = Field(
+        default=None, description="When an offline scan was made; its day and order come "
+                                  "from this time")
+    offline_result: Literal[CHECKIN_RESULTS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="What the offline device showed; an entry it refused "
+                                  "admits nobody")
+
+
+# ---- mail ---------------------------------------------------------------------------------
+
+AUDIENCES = ("all", "venue", "online", "checked_in", "not_checked_in", "waitlisted")
+
+
+def _subject_line(value: Any) -> Any:
+    if any(CONTROL_RE.search(s) for s in pair(value)):
+        raise fail("single_line")
+    return value
+
+
+class BroadcastIn(Closed):
+    """A message to an event's audience, in each recipient's language."""
+
+    subject: Annotated[bilingual(150), AfterValidator(_require_text),
+                       AfterValidator(_subject_line)]
+    body: Annotated[bilingual(20000), AfterValidator(_require_text)]
+    audience: Literal[AUDIENCES] = Field(  # type: ignore[valid-type]
+        default="all", description="Default: all (confirmed and waitlisted). "
+                                   "Unsubscribed registrations are always left out.")
+    dry_run: StrictBool = Field(default=False,
+                                description="Only count the audience and render the message.")
+
+
+# Every JSON body a client may send; the OpenAPI components are generated from these.
+MODELS: tuple[type[BaseModel], ...] = (
+    OrganizationIn, SeriesIn, EventIn, EventPatch, SessionIn, PartnerIn, VenueIn, CapacityIn,
+    RegistrationIn, AttendanceIn, ScanIn, BroadcastIn,
+)

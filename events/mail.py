@@ -38,6 +38,15 @@ from markupsafe import Markup, escape
 from events import calendar, tickets
 from events.config import Settings
 from events.models import Broadcast, Event, Notification, Registration, Session
+from events.vocabulary import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    formats_for_mode,
+    pick,
+    serves_venue,
+    span,
+    translate,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
@@ -47,47 +56,6 @@ EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9]"
                       r"[A-Za-z0-9])?)*$")
 SUBJECT_MAX = 200
 QR_PURPOSES = ("confirmed", "promoted", "attendance_changed", "reminder")
-MODE_FORMATS = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
-
-# Words the layouts need; the prose of each message is in its template. Kept here (not
-# in api.i18n) because the domain never imports the web layer.
-WORDS: dict[str, dict[str, str]] = {
-    "ja": {
-        "event": "イベント", "attendance": "参加方法", "status": "登録状況",
-        "sessions": "日時・プログラム", "times_in": "時刻は {tz} の現地時間です",
-        "venue": "会場", "stream": "視聴URL", "ticket": "チケット・登録内容の確認・変更",
-        "ticket_number": "受付番号", "show_at_door": "会場受付でこのQRコードを提示してください。",
-        "position": "キャンセル待ち {n} 番目", "event_page": "イベントページ",
-        "unsubscribe": "このイベントからのお知らせの配信停止", "calendar":
-        "カレンダーへの登録用ファイル (invite.ics) を添付しています。",
-        "attendance_venue": "会場参加", "attendance_online": "オンライン参加",
-        "status_confirmed": "参加確定", "status_waitlisted": "キャンセル待ち",
-        "status_cancelled": "キャンセル済み", "format_in_person": "会場",
-        "format_hybrid": "ハイブリッド", "format_online": "オンライン",
-        "greeting": "{name} 様",
-        "automatic": "このメールは送信専用アドレスから自動送信しています。",
-    },
-    "en": {
-        "event": "Event", "attendance": "Attendance", "status": "Status",
-        "sessions": "Sessions", "times_in": "times are local to {tz}", "venue": "Venue",
-        "stream": "Stream link", "ticket": "Your ticket, and changes or cancellation",
-        "ticket_number": "Ticket number",
-        "show_at_door": "Show this QR code at the venue entrance.",
-        "position": "Position {n} on the waiting list", "event_page": "Event page",
-        "unsubscribe": "Stop announcements about this event",
-        "calendar": "The attached invite.ics adds the sessions to your calendar.",
-        "attendance_venue": "At the venue", "attendance_online": "Online",
-        "status_confirmed": "Confirmed", "status_waitlisted": "Waiting list",
-        "status_cancelled": "Cancelled", "format_in_person": "Venue",
-        "format_hybrid": "Hybrid", "format_online": "Online",
-        "greeting": "Dear {name},", "automatic": "This message was sent automatically; "
-        "replies are not read.",
-    },
-}
-WEEKDAYS_JA = "月火水木金土日"
-WEEKDAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-             "Dec"]
 
 
 def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
@@ -121,23 +89,6 @@ def check_unsubscribe(secret_key: str, registration_id: int, token: str) -> bool
 def unsubscribe_url(settings: Settings, registration_id: int) -> str:
     token = unsubscribe_token(settings.secret_key, registration_id)
     return f"{settings.base_url}/unsubscribe/{registration_id}/{token}"
-
-
-# ---- dates, as the pages show them (api.i18n) ----------------------------------------------
-
-def day(value: datetime, tz: ZoneInfo, lang: str) -> str:
-    local = value.astimezone(tz)
-    if lang == "ja":
-        return f"{local.year}年{local.month}月{local.day}日({WEEKDAYS_JA[local.weekday()]})"
-    return (f"{WEEKDAYS_EN[local.weekday()]} {local.day} {MONTHS_EN[local.month - 1]} "
-            f"{local.year}")
-
-
-def span(start: datetime, end: datetime, tz: ZoneInfo, lang: str) -> str:
-    a, b = start.astimezone(tz), end.astimezone(tz)
-    if a.date() == b.date():
-        return f"{day(a, tz, lang)} {a:%H:%M}–{b:%H:%M}"
-    return f"{day(a, tz, lang)} {a:%H:%M} – {day(b, tz, lang)} {b:%H:%M}"
 
 
 # ---- what one message holds ------------------------------------------------------------------
@@ -190,7 +141,7 @@ class Composer:
 
     def compose(self, facts: Facts) -> EmailMessage:
         r, event = facts.registration, facts.event
-        lang = r.locale if r.locale in WORDS else "ja"
+        lang = r.locale if r.locale in LANGUAGES else DEFAULT_LANGUAGE
         context = self.context(facts, lang)
         module = self.env.get_template(f"{lang}/{facts.message.purpose}.txt").make_module(
             context)
@@ -232,7 +183,7 @@ class Composer:
     def invitation(self, facts: Facts, lang: str) -> bytes | None:
         r, event = facts.registration, facts.event
         mode_sessions = [s for s in event.session_list  # type: ignore[attr-defined]
-                         if s.format in MODE_FORMATS.get(r.attendance, ())]
+                         if s.format in formats_for_mode(r.attendance)]
         if not facts.invitation or not mode_sessions:
             return None
         return calendar.build_invitation(
@@ -245,28 +196,28 @@ class Composer:
         r, event, purpose = facts.registration, facts.event, facts.message.purpose
         base = self.settings.base_url
         tz = ZoneInfo(event.timezone)
-        words = WORDS[lang]
-        title = calendar.pick(event.title_ja, event.title_en, lang)
+        title = pick(event.title_ja, event.title_en, lang)
         active = r.status != "cancelled"
-        mode_formats = MODE_FORMATS.get(r.attendance, ())
+        mode_formats = formats_for_mode(r.attendance)
         sessions = [{
-            "title": calendar.pick(s.title_ja, s.title_en, lang),
+            "title": pick(s.title_ja, s.title_en, lang),
             "when": span(s.starts_at, s.ends_at, tz, lang),
-            "format": words[f"format_{s.format}"],
+            "format": translate(f"format_{s.format}", lang),
             "venue": _venue(event, s) if r.attendance == "venue" else "",
         } for s in event.session_list  # type: ignore[attr-defined]
             if s.format in mode_formats]
         confirmed = r.status == "confirmed" and event.status != "cancelled"
         online = r.attendance == "online" and confirmed
         context: dict[str, Any] = {
-            "lang": lang, "w": words, "purpose": purpose,
+            "lang": lang, "t": lambda key, **v: translate(key, lang, **v), "purpose": purpose,
             "name": display_name(r.name), "affiliation": r.affiliation,
             "title": title, "event_status": event.status,
             "event_url": f"{base}/events/{event.slug}?lang={lang}",
             "ticket_url": f"{base}/tickets/{r.token}?lang={lang}" if active else "",
             "ticket_number": r.id,
-            "status": words[f"status_{r.status}"], "registration_status": r.status,
-            "attendance": words.get(f"attendance_{r.attendance}", r.attendance),
+            "status": translate(f"registration_status_{r.status}", lang),
+            "registration_status": r.status,
+            "attendance": translate(f"attendance_{r.attendance}", lang),
             "attendance_mode": r.attendance,
             "position": facts.position, "sessions": sessions,
             "timezone": event.timezone,
@@ -280,12 +231,12 @@ class Composer:
             context["qr_cid"] = make_msgid("ticket-qr", domain=self.settings.host)[1:-1]
         if facts.session is not None:
             s = facts.session
-            context["session_title"] = calendar.pick(s.title_ja, s.title_en, lang) or title
+            context["session_title"] = pick(s.title_ja, s.title_en, lang) or title
             context["session_when"] = span(s.starts_at, s.ends_at, tz, lang)
         if facts.broadcast is not None:
             b = facts.broadcast
-            context["subject_text"] = calendar.pick(b.subject_ja, b.subject_en, lang)
-            context["broadcast_body"] = calendar.pick(b.body_ja, b.body_en, lang)
+            context["subject_text"] = pick(b.subject_ja, b.subject_en, lang)
+            context["broadcast_body"] = pick(b.body_ja, b.body_en, lang)
             context["unsubscribe_url"] = unsubscribe_url(self.settings, r.id)
         return context
 
@@ -313,7 +264,7 @@ def paragraphs(text: str) -> Markup:
 
 
 def _venue(event: Event, s: Session) -> str:
-    if s.format == "online":
+    if not serves_venue(s.format):
         return ""
     name = s.venue_name or event.venue_name
     address = s.venue_address or event.venue_address

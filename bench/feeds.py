@@ -41,7 +41,7 @@ import icalendar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from events import calendar, catalogue, db  # noqa: E402
+from events import calendar, catalogue, db, vocabulary  # noqa: E402
 from events.access import Actor  # noqa: E402
 from events.config import Settings  # noqa: E402
 from events.models import Event, Organization, Series  # noqa: E402
@@ -138,22 +138,24 @@ def as_strings(events: list[Any], lang: str, uid: str, name: str) -> bytes:
     out = ["".join(fold(line) for line in lines), calendar._vtimezone("Asia/Tokyo").decode()]
     for event in events:
         tz = calendar.ZoneInfo(event.timezone)
-        title = calendar.pick(event.title_ja, event.title_en, lang)
-        prefix = calendar.SUMMARY_PREFIX.get(event.status, {}).get(lang, "")
+        title = vocabulary.pick(event.title_ja, event.title_en, lang)
+        prefix = (vocabulary.translate(f"event_status_{event.status}", lang) + ": "
+                  if event.status in calendar.STATUS_IN_SUMMARY else "")
         partners = "\n".join(
-            f"{calendar.ROLE_LABELS[role][lang]}: " + calendar.LIST_SEPARATOR[lang].join(
-                calendar.pick(p.organization.name_ja, p.organization.name_en, lang)
+            f"{vocabulary.translate(f'role_{role}', lang)}: "
+            + vocabulary.translate("list_separator", lang).join(
+                vocabulary.pick(p.organization.name_ja, p.organization.name_en, lang)
                 for p in event.partner_list if p.role == role)
             for role in ("organizer", "co_host", "supporter", "sponsor", "cooperator")
             if any(p.role == role for p in event.partner_list))
         url = calendar.event_url(BASE_URL, event.slug, lang)
-        series = calendar.pick(event.series.name_ja, event.series.name_en, lang)
+        series = vocabulary.pick(event.series.name_ja, event.series.name_en, lang)
         for s in event.session_list:
-            part = calendar.pick(s.title_ja, s.title_en, lang)
+            part = vocabulary.pick(s.title_ja, s.title_en, lang)
             summary = f"{title} — {part}" if part and part != title else title
-            paragraphs = [calendar.pick(event.summary_ja, event.summary_en, lang), partners]
-            if s.format != "in_person":
-                paragraphs.append(calendar.ONLINE_NOTE[lang])
+            paragraphs = [vocabulary.pick(event.summary_ja, event.summary_en, lang), partners]
+            if vocabulary.serves_online(s.format):
+                paragraphs.append(vocabulary.translate("online_note", lang))
             paragraphs.append(url)
             entry = [
                 "BEGIN:VEVENT", f"SUMMARY:{escape(prefix + summary)}",
@@ -162,7 +164,8 @@ def as_strings(events: list[Any], lang: str, uid: str, name: str) -> bytes:
                 f"DTSTAMP:{stamp(event.updated_at)}",
                 f"UID:{calendar.session_uid(s.id, '127.0.0.1')}",
                 f"SEQUENCE:{event.revision}",
-                f"CATEGORIES:{escape(series)},{escape(calendar.FORMAT_LABELS[s.format][lang])}",
+                f"CATEGORIES:{escape(series)},"
+                f"{escape(vocabulary.translate(f'format_{s.format}', lang))}",
                 "DESCRIPTION:" + escape("\n\n".join(paragraphs)),
                 f"LAST-MODIFIED:{stamp(event.updated_at)}",
             ]

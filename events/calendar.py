@@ -28,42 +28,26 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
 from icalendar import Event as VEvent
 
-from events.models import PARTNER_ROLES, Event, Session
+from events.models import Event, Session
+from events.vocabulary import (
+    ATTENDANCE_MODES,
+    DEFAULT_TIMEZONE,
+    PARTNER_ROLES,
+    formats_for_mode,
+    pick,
+    serves_online,
+    serves_venue,
+    translate,
+)
 
 PRODID = "-//kaigi//kaigi calendar feeds//EN"
-DEFAULT_TIMEZONE = "Asia/Tokyo"
 REFRESH = timedelta(hours=1)
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"})
 
-# The pages' labels (api/i18n.py) copied here, because the domain never imports the web
-# layer; a test keeps the two in step.
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "organizer": {"ja": "主催", "en": "Organizer"},
-    "co_host": {"ja": "共催", "en": "Co-host"},
-    "supporter": {"ja": "後援", "en": "Supporter"},
-    "sponsor": {"ja": "協賛", "en": "Sponsor"},
-    "cooperator": {"ja": "協力", "en": "Cooperator"},
-}
-FORMAT_LABELS: dict[str, dict[str, str]] = {
-    "in_person": {"ja": "会場", "en": "Venue"},
-    "hybrid": {"ja": "ハイブリッド", "en": "Hybrid"},
-    "online": {"ja": "オンライン", "en": "Online"},
-}
-ONLINE_NOTE = {"ja": "オンライン参加の視聴URLは登録者にのみお知らせします。",
-               "en": "The stream link is sent to registered attendees only."}
-# Outlook shows STATUS nowhere obvious: the word goes into the title as well.
-SUMMARY_PREFIX = {
-    "cancelled": {"ja": "中止: ", "en": "Cancelled: "},
-    "postponed": {"ja": "延期: ", "en": "Postponed: "},
-}
+# Outlook shows STATUS nowhere obvious: for these, the word goes into the title as well.
+STATUS_IN_SUMMARY = ("cancelled", "postponed")
 STATUS = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "postponed": "TENTATIVE",
           "cancelled": "CANCELLED", "draft": "TENTATIVE"}
-STREAM_LABEL = {"ja": "配信", "en": "Live stream"}
-LIST_SEPARATOR = {"ja": "、", "en": ", "}
-
-# Which sessions an attendee sees in their own calendar, by attendance mode.
-MODE_FORMATS = {"venue": frozenset({"in_person", "hybrid"}),
-                "online": frozenset({"hybrid", "online"})}
 
 
 @dataclass(frozen=True)
@@ -72,11 +56,6 @@ class Entries:
 
     ical: bytes
     tzids: frozenset[str]
-
-
-def pick(ja: str, en: str, lang: str) -> str:
-    """The text in `lang`, falling back to the other language (as the pages do)."""
-    return (en or ja) if lang == "en" else (ja or en)
 
 
 def session_uid(session_id: int, host: str) -> str:
@@ -123,9 +102,9 @@ def build_personal_calendar(event: Event, attendance_mode: str, stream_url: str,
     `changed_at` is the newest change to the event or the registration (a switch of
     mode changes this calendar without changing the event).
     """
-    if attendance_mode not in MODE_FORMATS:
+    if attendance_mode not in ATTENDANCE_MODES:
         raise ValueError(f"unknown attendance mode {attendance_mode!r}")
-    sessions = [s for s in _sessions(event) if s.format in MODE_FORMATS[attendance_mode]]
+    sessions = [s for s in _sessions(event) if s.format in formats_for_mode(attendance_mode)]
     online = attendance_mode == "online"
     entries = _entries(event, sessions, base_url=base_url, lang=lang,
                        mode=attendance_mode, stream_url=stream_url if online else "",
@@ -145,9 +124,9 @@ def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, met
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
-    if attendance_mode not in MODE_FORMATS:
+    if attendance_mode not in ATTENDANCE_MODES:
         raise ValueError(f"unknown attendance mode {attendance_mode!r}")
-    sessions = [s for s in _sessions(event) if s.format in MODE_FORMATS[attendance_mode]]
+    sessions = [s for s in _sessions(event) if s.format in formats_for_mode(attendance_mode)]
     online = attendance_mode == "online"
 
     def finish(ve: VEvent) -> None:
@@ -253,7 +232,7 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
     stamp = stamp.replace(microsecond=0)
     url = event_url(base_url, event.slug, lang)
     title = pick(event.title_ja, event.title_en, lang)
-    prefix = SUMMARY_PREFIX.get(event.status, {}).get(lang, "")
+    prefix = _summary_prefix(event.status, lang)
     several = len(_sessions(event)) > 1
     partners = _partners_text(event, lang)
     series = event.series
@@ -270,7 +249,7 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
         ve.add("DTEND", _local(s.ends_at, tz))
         ve.add("SUMMARY", prefix + summary)
         ve.add("STATUS", STATUS.get(event.status, "CONFIRMED"))
-        online_here = bool(stream_url) and s.format != "in_person"
+        online_here = bool(stream_url) and serves_online(s.format)
         location = _venue(event, s) if mode != "online" else ""
         if online_here and not location:
             location = stream_url
@@ -281,17 +260,25 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
                                            online_note=mode is None,
                                            stream_url=stream_url))
         categories = [pick(series.name_ja, series.name_en, lang)] if series else []
-        categories.append(FORMAT_LABELS[s.format][lang])
+        categories.append(translate(f"format_{s.format}", lang))
         ve.add("CATEGORIES", categories)
         if online_here:
             ve.add("CONFERENCE", stream_url, parameters={
-                "VALUE": "URI", "FEATURE": ["VIDEO", "AUDIO"], "LABEL": STREAM_LABEL[lang]})
+                "VALUE": "URI", "FEATURE": ["VIDEO", "AUDIO"],
+                "LABEL": translate("live_stream", lang)})
         if finish is not None:
             finish(ve)
         chunks.append(ve.to_ical())
     tzids = frozenset() if event.timezone in UTC_ZONES or not sessions else frozenset(
         {event.timezone})
     return Entries(b"".join(chunks), tzids)
+
+
+def _summary_prefix(status: str, lang: str) -> str:
+    """"中止: " or "Cancelled: " before the title of a cancelled or postponed event."""
+    if status not in STATUS_IN_SUMMARY:
+        return ""
+    return f"{translate(f'event_status_{status}', lang)}: "
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -304,7 +291,7 @@ def _local(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def _venue(event: Event, s: Session) -> str:
-    if s.format == "online":
+    if not serves_venue(s.format):
         return ""
     name = s.venue_name or event.venue_name
     address = s.venue_address or event.venue_address
@@ -318,7 +305,8 @@ def _partners_text(event: Event, lang: str) -> list[str]:
                  for p in event.partner_list  # type: ignore[attr-defined]
                  if p.role == role]
         if names:
-            lines.append(f"{ROLE_LABELS[role][lang]}: {LIST_SEPARATOR[lang].join(names)}")
+            separator = translate("list_separator", lang)
+            lines.append(f"{translate(f'role_{role}', lang)}: {separator.join(names)}")
     return lines
 
 
@@ -330,10 +318,10 @@ def _description(event: Event, s: Session, lang: str, partners: list[str], url: 
         paragraphs.append(summary)
     if partners:
         paragraphs.append("\n".join(partners))
-    if s.format != "in_person" and stream_url:
-        paragraphs.append(f"{STREAM_LABEL[lang]}: {stream_url}")
-    elif s.format != "in_person" and online_note:
-        paragraphs.append(ONLINE_NOTE[lang])
+    if serves_online(s.format) and stream_url:
+        paragraphs.append(f"{translate('live_stream', lang)}: {stream_url}")
+    elif serves_online(s.format) and online_note:
+        paragraphs.append(translate("online_note", lang))
     paragraphs.append(url)
     return "\n\n".join(paragraphs)
 

@@ -25,10 +25,10 @@ from tortoise.queryset import QuerySet
 
 from events import calendar, catalogue
 from events.errors import FieldError, Invalid, NotFound
-from events.models import PARTNER_ROLES, SESSION_FORMATS, Event, EventPartner
+from events.models import Event, EventPartner
 from events.validation import is_slug
+from events.vocabulary import LANGUAGES, PARTNER_ROLES, SESSION_FORMATS, pick, translate
 
-LANGUAGES = ("ja", "en")
 # A cancelled event stays this long after its end, so subscribers see the cancellation.
 CANCELLED_KEPT = timedelta(days=30)
 LOAD_CHUNK = 500  # ids per IN (...) query: SQLite limits bound variables
@@ -259,7 +259,7 @@ async def _build(query: FeedQuery, marker: tuple[Any, ...], *, base_url: str, si
         if event is None:
             raise NotFound(f"No event {query.slug!r}.")
         members, timezone = candidates, event.timezone
-        name = calendar.pick(event.title_ja, event.title_en, query.lang)
+        name = pick(event.title_ja, event.title_en, query.lang)
         last_modified = event.updated_at
     else:
         members = in_window(candidates, now)
@@ -301,17 +301,17 @@ async def _entries(rows: list[tuple], query: FeedQuery, base_url: str,
 
 async def _feed_name(query: FeedQuery, site_name: str) -> str:
     lang = query.lang
-    labels = [calendar.ROLE_LABELS[r][lang] for r in query.roles]
-    labels += [calendar.FORMAT_LABELS[f][lang] for f in query.formats]
+    labels = [translate(f"role_{r}", lang) for r in query.roles]
+    labels += [translate(f"format_{f}", lang) for f in query.formats]
     subject = ""
     if query.kind == "org":
         org = await catalogue.get_organization(query.slug)
-        subject = calendar.pick(org.name_ja, org.name_en, lang)
+        subject = pick(org.name_ja, org.name_en, lang)
     elif query.kind == "series":
         series = await catalogue.get_series(query.slug)
-        subject = calendar.pick(series.name_ja, series.name_en, lang)
+        subject = pick(series.name_ja, series.name_en, lang)
     if labels:
-        subject = f"{subject} ({calendar.LIST_SEPARATOR[lang].join(labels)})".strip()
+        subject = f"{subject} ({translate('list_separator', lang).join(labels)})".strip()
     return f"{subject} — {site_name}" if subject else site_name
 
 

@@ -16,7 +16,7 @@ import icalendar
 import pytest
 import vobject
 
-from events import calendar, catalogue, demo, vocabulary
+from events import calendar, catalogue, demo
 from events.feeds import FeedCache, MarkerReader, catalogue_marker
 from events.models import Event, Organization, Series, Session
 from tests.factories import (
@@ -508,16 +508,6 @@ async def test_personal_calendar_by_attendance_mode(client, admin):
     assert conference.params["VALUE"] == "URI"
     with pytest.raises(ValueError):
         personal("telepathy")
-
-
-# ---- the domain's copies of the pages' words -------------------------------------------------
-
-def test_calendar_labels_match_the_pages():
-    for role, labels in calendar.ROLE_LABELS.items():
-        assert labels == vocabulary.MESSAGES[f"role_{role}"]
-    for fmt, labels in calendar.FORMAT_LABELS.items():
-        assert labels == vocabulary.MESSAGES[f"format_{fmt}"]
-    assert calendar.ONLINE_NOTE == vocabulary.MESSAGES["online_note"]
 
 
 def test_build_calendar_is_deterministic_and_caches_entries():

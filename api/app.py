@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import attendee, errors, feeds, openapi, pages, scanner, unsubscribe
+from api.docs import ok, operation, ref
 from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
@@ -26,6 +27,9 @@ from events.errors import DomainError
 from events.registration import RecentEvents
 
 
+@operation("Health check (database included)", responses={**ok("Health"), "503": {
+    "description": "Database unavailable",
+    "content": {"application/json": {"schema": ref("Health")}}}})
 async def healthz(request: Request) -> Response:
     try:
         await db.ping()

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api import i18n
+from api.docs import HTML, LANG, file, form_post, html_page, operation
 from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
 from api.requests import now
@@ -46,6 +47,7 @@ def _seats(event) -> dict[str, int | None]:
                        0)) for mode in ("venue", "online")}
 
 
+@html_page("The registration form", errors=(404,))
 async def register_form(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])
@@ -57,6 +59,9 @@ async def register_form(request: Request) -> Response:
     return _form_page(request, event, lang, refusal=refusal)
 
 
+@form_post("Register from the form", fields=(
+    "name", "name_kana", "email", "affiliation", "membership", "attendance", "locale",
+    "consent"), errors=(403, 404, 409, 422))
 async def register_submit(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])
@@ -84,6 +89,7 @@ async def _ticket(request: Request) -> Registration:
     return await reg.by_token(None, request.path_params["token"])
 
 
+@html_page("The attendee's ticket: QR code, status, changes", errors=(404,))
 async def ticket_page(request: Request) -> Response:
     registration = await _ticket(request)
     lang = i18n.choose_language(request, registration.locale) if request.query_params.get(
@@ -114,16 +120,27 @@ async def ticket_page(request: Request) -> Response:
     return response
 
 
+@file("The ticket's QR code", "image/png",
+      errors={"404": {"description": "No such ticket", "content": HTML}})
 async def ticket_png(request: Request) -> Response:
     code = ticket_code(request, await _ticket(request))
     return Response(tickets.qr_png(code), media_type="image/png", headers=PRIVATE)
 
 
+@file("The ticket's QR code", "image/svg+xml",
+      errors={"404": {"description": "No such ticket", "content": HTML}})
 async def ticket_svg(request: Request) -> Response:
     code = ticket_code(request, await _ticket(request))
     return Response(tickets.qr_svg(code), media_type="image/svg+xml", headers=PRIVATE)
 
 
+@operation("The attendee's own calendar (with the stream link when online)",
+           parameters=[LANG], responses={
+               "200": {"description": "The calendar",
+                       "content": {"text/calendar": {"schema": {"type": "string"}}}},
+               "304": {"description": "Not modified since the client's copy"},
+               "404": {"description": "No such ticket",
+                       "content": {"text/plain": {"schema": {"type": "string"}}}}})
 async def ticket_calendar(request: Request) -> Response:
     """The attendee's own calendar: their mode's sessions, the stream link if online."""
     try:
@@ -156,6 +173,8 @@ def _back(registration: Registration, notice: str = "") -> RedirectResponse:
     return RedirectResponse(f"/tickets/{registration.token}{suffix}", status_code=303)
 
 
+@form_post("Switch attendance mode from the ticket page", fields=("attendance",),
+           errors=(403, 404))
 async def ticket_attendance(request: Request) -> Response:
     registration, form = await _checked_form(request)
     try:
@@ -166,6 +185,7 @@ async def ticket_attendance(request: Request) -> Response:
     return _back(registration)
 
 
+@html_page("Confirm cancelling", errors=(404,))
 async def cancel_page(request: Request) -> Response:
     registration = await _ticket(request)
     lang = i18n.choose_language(request, registration.locale)
@@ -178,6 +198,7 @@ async def cancel_page(request: Request) -> Response:
     return response
 
 
+@form_post("Cancel the registration", errors=(403, 404))
 async def cancel_submit(request: Request) -> Response:
     registration, _ = await _checked_form(request)
     await reg.cancel(registration, now=now())

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.docs import calendar_feed, query
 from api.errors import status_for
 from api.requests import now, settings
 from events import feeds, vocabulary
@@ -82,18 +83,23 @@ def plain_message(exc: DomainError) -> str:
     return exc.message
 
 
+@calendar_feed("Calendar feed of all public events")
 async def all_events(request: Request) -> Response:
     return await serve(request, "events")
 
 
+@calendar_feed("Calendar feed of the events in which an organization has a role",
+               query("role", "only these roles, e.g. co_host,supporter"))
 async def organization_events(request: Request) -> Response:
     return await serve(request, "org")
 
 
+@calendar_feed("Calendar feed of one series")
 async def series_events(request: Request) -> Response:
     return await serve(request, "series")
 
 
+@calendar_feed("One event's calendar (the page's add to calendar)")
 async def one_event(request: Request) -> Response:
     return await serve(request, "event")
 

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from api import i18n
+from api.docs import html_page
 from api.paths import TEMPLATES
 from api.requests import now, settings
 from events import catalogue, vocabulary
@@ -83,6 +84,7 @@ def card(event: Event, lang: str) -> dict[str, Any]:
     }
 
 
+@html_page("Upcoming events by month, undated events, past events")
 async def index(request: Request) -> Response:
     lang = page_language(request)
     view = await catalogue.overview(now())
@@ -98,6 +100,7 @@ async def index(request: Request) -> Response:
                   past=[card(e, lang) for e in view.past])
 
 
+@html_page("One event: sessions, partners, schema.org JSON-LD", errors=(404,))
 async def event_page(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])

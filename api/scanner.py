@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from api.docs import file, html_page
 from api.pages import page_language, render
 from api.paths import STATIC
 from events import vocabulary
@@ -37,6 +38,7 @@ def labels(lang: str) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+@html_page("The staff's check-in scanner (unlocked with a checkin key)", errors=(404,))
 async def scanner_page(request: Request) -> Response:
     lang = page_language(request)
     slug = request.path_params["slug"]
@@ -51,6 +53,8 @@ async def scanner_page(request: Request) -> Response:
     return response
 
 
+@file("The scanner's service worker: keeps the page for offline reloads",
+      "text/javascript")
 async def service_worker(request: Request) -> Response:
     """Served from /checkin/ so that it may keep the scanner pages for offline reloads."""
     return FileResponse(STATIC / "checkin-sw.js", media_type="text/javascript",

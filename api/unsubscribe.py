@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api import i18n
+from api.docs import HTML, operation
 from api.pages import card, render
 from api.requests import now, settings
 from events import broadcast, catalogue, mail
@@ -41,6 +42,9 @@ async def _page(request: Request, r: Registration, done: bool) -> Response:
     return response
 
 
+@operation("Page asking to stop an event's announcements (changes nothing)", responses={
+    "200": {"description": "The page", "content": HTML},
+    "404": {"description": "Unknown link", "content": HTML}})
 async def unsubscribe_page(request: Request) -> Response:
     registration_id, token = await _registration(request)
     if not mail.check_unsubscribe(settings(request).secret_key, registration_id, token):
@@ -51,6 +55,9 @@ async def unsubscribe_page(request: Request) -> Response:
     return await _page(request, r, done=False)
 
 
+@operation("Stop announcements (RFC 8058 one-click; idempotent)", responses={
+    "200": {"description": "Done", "content": HTML},
+    "404": {"description": "Unknown link", "content": HTML}})
 async def unsubscribe(request: Request) -> Response:
     registration_id, token = await _registration(request)
     r = await broadcast.unsubscribe(registration_id, token, settings(request).secret_key, now())

@@ -21,8 +21,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -36,13 +38,16 @@ from tests.conftest import BASE_URL, SECRET, empty_tables, make_settings
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 25
+# Valid inputs and invalid ones: an input the document rules out must be refused (4xx),
+# so the input models and the document cannot drift apart.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+          response_headers_conformance, response_schema_conformance, negative_data_rejection]
 
 # The document is read from the app itself; no database is needed to serve it.
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(
     Settings(database_url="sqlite://:memory:", base_url=BASE_URL, secret_key=SECRET),
     manage_db=False))
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 TODAY = datetime.now(ZoneInfo("Asia/Tokyo")).date()
 EVENT_SLUGS = [e["slug"] for e in demo.demo_events(TODAY)]
@@ -130,4 +135,7 @@ def target(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                                  HealthCheck.data_too_large])
 def test_api_answers_as_documented(case, target):
     response = target.send(case)
-    case.validate_response(response, checks=CHECKS)
+    # The hook above may have mended an invalid event into a valid one.
+    mended = isinstance(case.body, dict) and case.body.get("sessions") == [VALID_SESSION]
+    checks = [c for c in CHECKS if c is not negative_data_rejection] if mended else CHECKS
+    case.validate_response(response, checks=checks)

@@ -7,11 +7,25 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api import representations as rep
+from api.docs import items, ok, operation, problems, query
 from api.requests import actor, json_body, now, settings
 from events import catalogue
 from events.errors import NotFound
+from events.inputs import EventIn, EventPatch, OrganizationIn, SeriesIn
 
 
+@operation("Public events, soonest first, undated last", parameters=[
+    query("from", "events ending on or after this date", type="string", format="date"),
+    query("to", "events starting on or before this date", type="string", format="date"),
+    query("q", "text in either language"),
+    query("org", "organization slug (any role)"),
+    query("role", "partner role(s), comma-separated"),
+    query("series", "series slug"),
+    query("format", "in_person, hybrid or online (event or any session)"),
+    query("status", "status(es), comma-separated"),
+    query("limit", "page size, 1-100 (default 20)", type="integer", minimum=1, maximum=100),
+    query("cursor", "next_cursor from the previous page"),
+], responses={**ok("EventPage"), **problems(422)})
 async def list_events(request: Request) -> JSONResponse:
     page = await catalogue.list_events(request.query_params)
     base = settings(request).base_url
@@ -21,6 +35,8 @@ async def list_events(request: Request) -> JSONResponse:
     })
 
 
+@operation("One event with sessions and partners",
+           responses={**ok("Event"), **problems(401, 404)})
 async def get_event(request: Request) -> JSONResponse:
     who = await actor(request)
     event = await catalogue.get_event(request.path_params["slug"], include_drafts=True)
@@ -30,6 +46,9 @@ async def get_event(request: Request) -> JSONResponse:
     return JSONResponse(rep.event(event, settings(request).base_url, private=private))
 
 
+@operation("Create an event (admin, or organizer of the first organizer partner)",
+           body=EventIn, secured=True,
+           responses={**ok("Event", 201, "Created"), **problems(409, 422)})
 async def create_event(request: Request) -> JSONResponse:
     who = await actor(request)
     who.require_key()
@@ -43,6 +62,9 @@ async def create_event(request: Request) -> JSONResponse:
                         headers={"Location": f"{base}/api/v1/events/{event.slug}"})
 
 
+@operation("Change an event; `sessions` and `partners` replace the lists",
+           body=EventPatch, secured=True,
+           responses={**ok("Event"), **problems(404, 409, 422)})
 async def update_event(request: Request) -> JSONResponse:
     who = await actor(request)
     who.require_key()
@@ -52,17 +74,21 @@ async def update_event(request: Request) -> JSONResponse:
     return JSONResponse(rep.event(event, settings(request).base_url, private=True))
 
 
+@operation("All organizations", responses=items("Organization"))
 async def list_organizations(request: Request) -> JSONResponse:
     base = settings(request).base_url
     return JSONResponse({"items": [rep.organization(o, base)
                                    for o in await catalogue.list_organizations()]})
 
 
+@operation("One organization", responses={**ok("Organization"), **problems(404)})
 async def get_organization(request: Request) -> JSONResponse:
     org = await catalogue.get_organization(request.path_params["slug"])
     return JSONResponse(rep.organization(org, settings(request).base_url))
 
 
+@operation("Create an organization (admin)", body=OrganizationIn, secured=True,
+           responses={**ok("Organization", 201, "Created"), **problems(409, 422)})
 async def create_organization(request: Request) -> JSONResponse:
     (await actor(request)).require_admin()
     org = await catalogue.create_organization(await json_body(request))
@@ -71,14 +97,18 @@ async def create_organization(request: Request) -> JSONResponse:
                         headers={"Location": f"{base}/api/v1/organizations/{org.slug}"})
 
 
+@operation("All series", responses=items("Series"))
 async def list_series(request: Request) -> JSONResponse:
     return JSONResponse({"items": [rep.series(s) for s in await catalogue.list_series()]})
 
 
+@operation("One series", responses={**ok("Series"), **problems(404)})
 async def get_series(request: Request) -> JSONResponse:
     return JSONResponse(rep.series(await catalogue.get_series(request.path_params["slug"])))
 
 
+@operation("Create a series (admin)", body=SeriesIn, secured=True,
+           responses={**ok("Series", 201, "Created"), **problems(409, 422)})
 async def create_series(request: Request) -> JSONResponse:
     (await actor(request)).require_admin()
     series = await catalogue.create_series(await json_body(request))

@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.docs import ok, operation, problems, query
 from api.errors import PROBLEM_FIELDS, TITLES, ProblemResponse
 from api.requests import actor, json_body, now, settings
 from events import checkin, tickets
 from events.errors import Forbidden
+from events.inputs import ScanIn
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -61,6 +63,15 @@ def scan_response(outcome: checkin.Outcome) -> Response:
     return ProblemResponse(body, status_code=outcome.status, headers=headers)
 
 
+@operation(
+    "Check in at the door (checkin key of the event, its organizer, admin)",
+    description="Every scan is kept. 200 `checked_in`; 409 `already_checked_in` (with the "
+                "first entry), `duplicate`, `cancelled`, `waitlisted`, `online_only`, "
+                "`wrong_day`; 422 `wrong_event`, `invalid`. One entry per registration and "
+                "session day. The same `nonce` again returns the original answer with "
+                "`Idempotent-Replayed: true`.",
+    body=ScanIn, secured=True,
+    responses={**ok("Checkin", description="Checked in"), **problems(404, 409, 422)})
 async def create_checkin(request: Request) -> Response:
     door, key_id = await _door(request)
     data = await json_body(request)
@@ -71,6 +82,9 @@ async def create_checkin(request: Request) -> Response:
     return scan_response(outcome)
 
 
+@operation("Find an attendee for a manual check-in", secured=True,
+           parameters=[query("q", "name, kana, email, ticket number or ticket code")],
+           responses={**ok("CheckinSearch"), **problems(404, 422)})
 async def search(request: Request) -> JSONResponse:
     door, _ = await _door(request)
     items = await checkin.search(door, request.query_params.get("q", ""),
@@ -78,17 +92,25 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse({"items": items}, headers=PRIVATE)
 
 
+@operation("Registered and checked in, per attendance mode and session day",
+           secured=True, responses={**ok("CheckinStats"), **problems(404)})
 async def stats(request: Request) -> JSONResponse:
     door, _ = await _door(request)
     return JSONResponse(await checkin.stats(door), headers=PRIVATE)
 
 
+@operation("What an offline scanner needs: key, days, revoked tickets, names",
+           secured=True, responses={**ok("OfflineKit"), **problems(404)})
 async def offline_kit(request: Request) -> JSONResponse:
     door, _ = await _door(request)
     return JSONResponse(await checkin.offline_kit(door, _public(request), now()),
                         headers=PRIVATE)
 
 
+@operation("A QR code that opens the scanner page unlocked with this key", secured=True,
+           responses={"200": {"description": "PNG of /checkin/{slug}#key=…",
+                              "content": {"image/png": {"schema": {"type": "string"}}}},
+                      **problems(404)})
 async def setup_qr(request: Request) -> Response:
     """A QR code that opens the scanner page unlocked with the key that asked for it.
 

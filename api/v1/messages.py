@@ -8,11 +8,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.docs import CURSOR, PAGE_LIMIT, ok, operation, problems, query
 from api.representations import iso
 from api.requests import actor, json_body, now, settings
 from events import broadcast, outbox
 from events.catalogue import get_event
 from events.errors import NotFound
+from events.inputs import BroadcastIn
 from events.models import Event, Notification
 
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -38,6 +40,14 @@ def message(m: Notification) -> dict[str, Any]:
     }
 
 
+@operation("The event's mail, newest first (admin or the event's organizer)",
+           secured=True, parameters=[
+               query("status", "pending, sending, sent, failed or skipped"),
+               query("purpose", "confirmed, waitlisted, promoted, attendance_changed, "
+                                "cancelled, event_changed, event_cancelled, reminder, "
+                                "broadcast"),
+               PAGE_LIMIT, CURSOR],
+           responses={**ok("MessagePage"), **problems(404, 422)})
 async def list_messages(request: Request) -> JSONResponse:
     event, _ = await _managed(request)
     items, cursor, counts = await outbox.list_messages(event, request.query_params)
@@ -45,6 +55,8 @@ async def list_messages(request: Request) -> JSONResponse:
                          "counts": counts}, headers=PRIVATE)
 
 
+@operation("Send a failed or skipped message again, now", secured=True,
+           responses={**ok("Message"), **problems(404, 409)})
 async def retry_message(request: Request) -> JSONResponse:
     event, _ = await _managed(request)
     try:
@@ -57,6 +69,13 @@ async def retry_message(request: Request) -> JSONResponse:
                         headers=PRIVATE)
 
 
+@operation("Mail the audience; with dry_run, only count and preview",
+           description="Each recipient reads the message in their language (a plain "
+                       "string is used for both). Sent messages carry List-Unsubscribe.",
+           body=BroadcastIn, secured=True,
+           responses={**ok("Broadcast", description="Dry run: count and preview"),
+                      **ok("Broadcast", 201, "Queued for every recipient"),
+                      **problems(404, 422)})
 async def create_broadcast(request: Request) -> JSONResponse:
     event, who = await _managed(request)
     draft = broadcast.parse(await json_body(request))

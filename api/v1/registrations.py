@@ -11,11 +11,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import representations as rep
+from api.docs import CURSOR, PAGE_LIMIT, TOKEN, file, ok, operation, problems, query
 from api.requests import actor, json_body, now, settings
 from events import registration as reg
 from events import tickets
 from events.catalogue import get_event
 from events.errors import FieldError, Invalid, NotFound
+from events.inputs import AttendanceIn, RegistrationIn
 from events.models import Registration
 
 
@@ -30,6 +32,9 @@ def answer(request: Request, r: Registration, position: int | None, status: int 
     return JSONResponse(body, status_code=status)
 
 
+@operation("Register (public): confirmed, or waitlisted with a position",
+           body=RegistrationIn,
+           responses={**ok("Registration", 201, "Registered"), **problems(404, 409, 422)})
 async def register(request: Request) -> JSONResponse:
     result = await reg.register(request.path_params["slug"], await json_body(request),
                                 now=now(), events=request.app.state.recent_events)
@@ -53,16 +58,22 @@ async def _mine(request: Request) -> Registration:
     return await reg.by_token(_id(request), token)
 
 
+@operation("The attendee's registration (proven by its token)", parameters=[TOKEN],
+           responses={**ok("Registration"), **problems(404, 422)})
 async def get_registration(request: Request) -> JSONResponse:
     r = await _mine(request)
     return answer(request, r, await reg.waitlist_position(r))
 
 
+@operation("Cancel (idempotent); the waiting list is promoted", parameters=[TOKEN],
+           responses={**ok("Registration"), **problems(404, 422)})
 async def cancel_registration(request: Request) -> JSONResponse:
     r = await reg.cancel(await _mine(request), now=now())
     return answer(request, r, None)
 
 
+@operation("Switch attendance mode; queued when that mode is full", parameters=[TOKEN],
+           body=AttendanceIn, responses={**ok("Registration"), **problems(404, 409, 422)})
 async def change_attendance(request: Request) -> JSONResponse:
     r = await _mine(request)
     result = await reg.switch_attendance(r, await json_body(request), now=now())
@@ -77,6 +88,11 @@ async def _managed_event(request: Request):
     return event
 
 
+@operation("The event's registrations (admin or the event's organizer)", secured=True,
+           parameters=[query("status", "confirmed, waitlisted or cancelled"),
+                       query("attendance", "venue or online"),
+                       query("q", "name, kana, email or affiliation"), PAGE_LIMIT, CURSOR],
+           responses={**ok("RegistrationPage"), **problems(404, 422)})
 async def list_registrations(request: Request) -> JSONResponse:
     event = await _managed_event(request)
     items, cursor = await reg.list_registrations(event, request.query_params)
@@ -104,6 +120,8 @@ def csv_cell(value: object) -> str:
     return text
 
 
+@file("Registrations as CSV (UTF-8 with BOM, formula-safe cells)", "text/csv",
+      security=[{"bearer": []}], errors=problems(401, 403, 404))
 async def registrations_csv(request: Request) -> Response:
     event = await _managed_event(request)
     rows = await reg.all_registrations(event)
@@ -123,6 +141,8 @@ async def registrations_csv(request: Request) -> Response:
     })
 
 
+@operation("The Ed25519 public key that verifies ticket codes offline",
+           responses=ok("PublicKey"))
 async def public_key(request: Request) -> JSONResponse:
     raw = tickets.public_key_bytes(request.app.state.ticket_key)
     return JSONResponse({

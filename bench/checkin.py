@@ -2,6 +2,7 @@
 
     python bench/checkin.py [--seconds 10] [--connections 64] [--workers 1]
         [--tickets 40000] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+        [--no-pin]
 
 Needs `wrk` (Debian package) as the load generator, in its own process. Each request
 scans a different valid ticket of one event whose venue session is today, with a
@@ -16,34 +17,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import os
 import secrets
-import shutil
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from registration import (  # noqa: E402  (the registration benchmark's harness)
+from harness import (
     SECRET,
-    _reset_pg,
-    free_port,
+    Answer,
+    Load,
+    Row,
+    WrkResult,
+    add_pin_option,
+    add_postgres_option,
     fresh,
-    run_wrk,
-    start,
-    uvicorn,
+    kaigi_env,
+    print_cpu,
+    print_table,
+    require_wrk,
+    reset_postgres,
 )
 
-from events import access, catalogue, db, tickets  # noqa: E402
-from events.access import Actor  # noqa: E402
-from events.config import Settings  # noqa: E402
-from events.models import Admission, Event, Registration, Scan  # noqa: E402
+from events import access, catalogue, db, tickets
+from events.access import Actor
+from events.config import Settings
+from events.models import Admission, Event, Registration, Scan
 
 SCAN_LUA = """
 local codes = {}
@@ -62,18 +62,8 @@ request = function()
                      ["Authorization"] = "Bearer KEY"}, body)
 end
 """
-BARE_APP = """
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-async def constant(request):
-    await request.body()
-    return JSONResponse({"result": "checked_in", "status": 200})
-
-app = Starlette(routes=[Route("/api/v1/events/bench/checkins", constant, methods=["POST"]),
-                        Route("/healthz", constant)])
-"""
+BARE = [Answer("/api/v1/events/bench/checkins", methods=("POST",),
+               json={"result": "checked_in", "status": 200}, read_body=True)]
 
 
 async def prepare(job: tuple[Settings, int]) -> tuple[str, list[str]]:
@@ -110,26 +100,19 @@ async def outcome(settings: Settings) -> dict[str, int]:
                 "scans": await Scan.filter(event_id=event.id).count()}
 
 
-def bench_kaigi(url: str, tmp: Path, args: argparse.Namespace) -> dict:
-    env = {"KAIGI_DATABASE_URL": url, "KAIGI_SECRET_KEY": SECRET,
-           "KAIGI_BASE_URL": "http://127.0.0.1", "KAIGI_VAR_DIR": str(tmp)}
+def bench_kaigi(url: str, tmp: Path, args: argparse.Namespace, load: Load
+                ) -> tuple[WrkResult, dict[str, int]]:
+    env = kaigi_env(url, tmp)
     settings = Settings.from_env(env)
     if not settings.is_sqlite:
-        asyncio.run(_reset_pg(url))
-    # The ORM keeps per-process state of one database: prepare each in a fresh process.
+        asyncio.run(reset_postgres(url))
     key, codes = fresh(prepare, (settings, args.tickets))
     (tmp / "codes.txt").write_text("\n".join(codes) + "\n")
     script = tmp / "scan.lua"
     script.write_text(SCAN_LUA.replace("CODES", str(tmp / "codes.txt")).replace("KEY", key))
-    port = free_port()
-    server = start(uvicorn("api.asgi:create", port, args.workers, factory=True), env, port)
-    try:
-        result = run_wrk(port, args.seconds, args.connections, script)
-    finally:
-        server.terminate()
-        server.wait()
-    result.update(fresh(outcome, settings))
-    return result
+    with load.serve_kaigi(env) as server:
+        result = load.wrk(server, script=script)
+    return result, fresh(outcome, settings)
 
 
 def verifications(seconds: float = 2.0) -> tuple[float, float]:
@@ -158,45 +141,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--tickets", type=int, default=40000,
                         help="valid tickets prepared per database (more than the run scans)")
-    parser.add_argument("--postgres", default=os.environ.get(
-        "KAIGI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-        help="PostgreSQL URL (its public schema is dropped!); empty to skip")
+    add_postgres_option(parser, "postgresql://postgres@127.0.0.1:5432/test")
+    add_pin_option(parser)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed as the load generator (apt-get install wrk)")
+    require_wrk()
+    load = Load.plan(args.seconds, args.connections, args.workers, pin=args.pin)
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         script = tmp / "bare.lua"
         script.write_text(SCAN_LUA.replace("CODES", str(tmp / "codes.txt")).replace("KEY", "x"))
         (tmp / "codes.txt").write_text("K" + "A" * 92 + "\n")
-        (tmp / "bare_app.py").write_text(BARE_APP)
-        port = free_port()
-        bare = start(uvicorn("bare_app:app", port, args.workers), {"PYTHONPATH": str(tmp)}, port)
-        try:
-            baseline = run_wrk(port, args.seconds, args.connections, script)
-        finally:
-            bare.terminate()
-            bare.wait()
-
-        rows = [("bare Starlette (ceiling)", baseline)]
-        rows.append(("kaigi, SQLite", bench_kaigi(f"sqlite://{tmp / 'bench.sqlite3'}", tmp,
-                                                  args)))
+        with load.serve_bare(BARE) as bare:
+            rows: list[Row] = [("bare Starlette (ceiling)", load.wrk(bare, script=script), {})]
+        rows.append(("kaigi, SQLite", *bench_kaigi(f"sqlite://{tmp / 'bench.sqlite3'}", tmp,
+                                                   args, load)))
         if args.postgres:
-            rows.append(("kaigi, PostgreSQL", bench_kaigi(args.postgres, tmp, args)))
+            rows.append(("kaigi, PostgreSQL", *bench_kaigi(args.postgres, tmp, args, load)))
     code_rate, bare_rate = verifications()
 
     print(f"check-in benchmark: {args.seconds}s per target, {args.connections} connections, "
           f"{args.workers} uvicorn worker(s), {args.tickets} valid tickets per database")
-    print(f"{'target':26} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>7} {'admitted':>9} {'scans':>7}")
-    for label, r in rows:
-        print(f"{label:26} {r['rps']:8.0f} {r['rps'] / baseline['rps']:6.2f} {r['p50']:8.1f} "
-              f"{r['p99']:8.1f} {r['errors']:7d} {r.get('admitted', '-'):>9} "
-              f"{r.get('scans', '-'):>7}")
+    print_table(rows, [("admitted", 9), ("scans", 7)])
     print(f"Ed25519 (cryptography/OpenSSL, one core): {code_rate:,.0f} ticket codes "
           f"verified/s (decode + verify), {bare_rate:,.0f} bare signature checks/s")
     print("(pretix, measured on this kind of machine: ~30 check-in redeems/s)")
+    print(load.describe())
+    print_cpu(load, [(label, r.cpu) for label, r, _ in rows],
+              baselines=["bare Starlette (ceiling)"])
 
 
 if __name__ == "__main__":

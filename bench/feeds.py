@@ -1,7 +1,7 @@
 """Calendar feeds: build cost against plain strings, and serving against a bare endpoint.
 
     python bench/feeds.py [--seconds 5] [--rounds 3] [--connections 64]
-        [--postgres postgresql://postgres@127.0.0.1:5432/bench]
+        [--postgres postgresql://postgres@127.0.0.1:5432/bench] [--skip-http] [--no-pin]
 
 1. Build: a feed of 1,000 and of 10,000 sessions (10 sessions per event) with
    `events.calendar` (icalendar), against a same-run baseline that writes the same
@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
-import os
-import re
-import shutil
-import socket
+import contextlib
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,41 +31,32 @@ from typing import Any
 
 import httpx
 import icalendar
+from harness import (
+    Answer,
+    CpuUse,
+    Load,
+    Server,
+    add_pin_option,
+    add_postgres_option,
+    fresh,
+    kaigi_env,
+    print_cpu,
+    ratio,
+    require_wrk,
+    reset_postgres,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from events import calendar, catalogue, db, vocabulary
+from events.access import Actor
+from events.config import Settings
+from events.models import Event, Organization, Series
 
-from events import calendar, catalogue, db, vocabulary  # noqa: E402
-from events.access import Actor  # noqa: E402
-from events.config import Settings  # noqa: E402
-from events.models import Event, Organization, Series  # noqa: E402
-
-SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 BASE_URL = "http://127.0.0.1"
 SESSIONS_PER_EVENT = 10
 HTTP_EVENTS = 100  # 1,000 sessions in the feed served over HTTP
-BARE_APP = """
-import os
-from pathlib import Path
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-
-BODY = Path(os.environ["BENCH_BODY"]).read_bytes()
-SMALL = Path(os.environ["BENCH_SMALL"]).read_bytes()
-
-def serve(body):
-    async def endpoint(request):
-        return Response(body, media_type="text/calendar",
-                        headers={"ETag": '"x"', "Cache-Control": "public, max-age=300"})
-    return endpoint
-
-async def not_modified(request):
-    return Response(status_code=304, headers={"ETag": '"x"'})
-
-app = Starlette(routes=[Route("/feed.ics", serve(BODY)), Route("/small.ics", serve(SMALL)),
-                        Route("/304.ics", not_modified), Route("/healthz", serve(b"ok"))])
-"""
+FEED_HEADERS = {"ETag": '"x"', "Cache-Control": "public, max-age=300"}
+BARE_LABELS = ("bare Starlette, same 1,000-session bytes", "bare Starlette, same one-event bytes",
+               "bare Starlette, 304")
 
 
 # ---- 1. building ----------------------------------------------------------------------------
@@ -191,7 +176,7 @@ def same_content(a: bytes, b: bytes) -> bool:
     return content(a) == content(b)
 
 
-def timed(fn) -> tuple[float, Any]:
+def timed(fn: Callable[..., Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -227,42 +212,6 @@ def bench_build(sessions: int, rounds: int) -> dict[str, Any]:
 
 # ---- 2. serving ------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code < 500:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server on port {port} did not start")
-
-
-def uvicorn(target: str, port: int, factory: bool = False) -> list[str]:
-    cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "error", "--no-access-log"]
-    return cmd + (["--factory"] if factory else [])
-
-
-def run_wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> float:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
-    for name, value in headers.items():
-        cmd += ["-H", f"{name}: {value}"]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
-    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        raise SystemExit(f"{url}: {m.group(1)} error responses\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-
 async def prepare(settings: Settings) -> None:
     await db.migrate(settings)
     async with db.connected(settings):
@@ -294,116 +243,97 @@ async def touch(settings: Settings) -> None:
                                      now=datetime.now(UTC))
 
 
-def _run(fn, settings):
-    return asyncio.run(fn(settings))
-
-
-def fresh(fn, settings: Settings):
-    """The ORM keeps per-process state of one database: use a fresh process each time."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_run, fn, settings).result()
-
-
 def first_request_ms(url: str) -> float:
     start = time.perf_counter()
     httpx.get(url, timeout=60).raise_for_status()
     return (time.perf_counter() - start) * 1000
 
 
-def kaigi_server(database_url: str, tmp: Path) -> tuple[subprocess.Popen, str, dict[str, float]]:
-    env = {"KAIGI_DATABASE_URL": database_url, "KAIGI_SECRET_KEY": SECRET,
-           "KAIGI_BASE_URL": BASE_URL, "KAIGI_VAR_DIR": str(tmp)}
+@contextlib.contextmanager
+def kaigi_server(database_url: str, tmp: Path, load: Load
+                 ) -> Iterator[tuple[Server, dict[str, float]]]:
+    env = kaigi_env(database_url, tmp, BASE_URL)
     settings = Settings.from_env(env)
     if not settings.is_sqlite:
-        asyncio.run(_reset_pg(database_url))
+        asyncio.run(reset_postgres(database_url))
     fresh(prepare, settings)
-    port = free_port()
-    server = start(uvicorn("api.asgi:create", port, factory=True), env, port)
-    url = f"http://127.0.0.1:{port}"
-    latency = {"cold build": first_request_ms(f"{url}/feeds/events.ics")}
-    fresh(touch, settings)
-    latency["rebuild, 1 event changed"] = first_request_ms(f"{url}/feeds/events.ics")
-    latency["cached"] = first_request_ms(f"{url}/feeds/events.ics")
-    return server, url, latency
+    with load.serve_kaigi(env) as server:
+        feed = f"{server.url}/feeds/events.ics"
+        latency = {"cold build": first_request_ms(feed)}
+        fresh(touch, settings)
+        latency["rebuild, 1 event changed"] = first_request_ms(feed)
+        latency["cached"] = first_request_ms(feed)
+        yield server, latency
 
 
-async def _reset_pg(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
-def bench_http(args: argparse.Namespace, tmp: Path) -> tuple[list, dict]:
-    servers: list[subprocess.Popen] = []
-    try:
-        kaigi: dict[str, str] = {}
+def bench_http(args: argparse.Namespace, load: Load, tmp: Path) -> tuple[list, dict]:
+    with contextlib.ExitStack() as stack:
+        kaigi: dict[str, Server] = {}
         latencies: dict[str, dict[str, float]] = {}
         databases = [("SQLite", f"sqlite://{tmp / 'bench.sqlite3'}")]
         if args.postgres:
             databases.append(("PostgreSQL", args.postgres))
         for label, database_url in databases:
-            server, url, latencies[label] = kaigi_server(database_url, tmp)
-            servers.append(server)
-            kaigi[label] = url
+            kaigi[label], latencies[label] = stack.enter_context(
+                kaigi_server(database_url, tmp, load))
 
-        first = next(iter(kaigi.values()))
+        first = next(iter(kaigi.values())).url
         feed = httpx.get(f"{first}/feeds/events.ics")
         small = httpx.get(f"{first}/events/bench-1.ics")
         (tmp / "feed.ics").write_bytes(feed.content)
         (tmp / "small.ics").write_bytes(small.content)
-        (tmp / "bare_app.py").write_text(BARE_APP)
-        port = free_port()
-        servers.append(start(uvicorn("bare_app:app", port), {
-            "PYTHONPATH": str(tmp), "BENCH_BODY": str(tmp / "feed.ics"),
-            "BENCH_SMALL": str(tmp / "small.ics")}, port))
-        bare = f"http://127.0.0.1:{port}"
+        bare = stack.enter_context(load.serve_bare([
+            Answer("/feed.ics", file=str(tmp / "feed.ics"), media_type="text/calendar",
+                   headers=FEED_HEADERS),
+            Answer("/small.ics", file=str(tmp / "small.ics"), media_type="text/calendar",
+                   headers=FEED_HEADERS),
+            Answer("/304.ics", status=304, headers={"ETag": '"x"'})]))
 
-        # (label, URL, request headers, baseline it is compared with, expected status)
-        targets: list[tuple[str, str, dict[str, str], str, int]] = [
-            ("bare Starlette, same 1,000-session bytes", f"{bare}/feed.ics", {}, "big", 200),
-            ("bare Starlette, same one-event bytes", f"{bare}/small.ics", {}, "small", 200),
-            ("bare Starlette, 304", f"{bare}/304.ics", {}, "tiny", 304),
+        # (label, server, path, request headers, baseline it is compared with, expected status)
+        targets: list[tuple[str, Server, str, dict[str, str], str, int]] = [
+            (BARE_LABELS[0], bare, "/feed.ics", {}, "big", 200),
+            (BARE_LABELS[1], bare, "/small.ics", {}, "small", 200),
+            (BARE_LABELS[2], bare, "/304.ics", {}, "tiny", 304),
         ]
-        for label, url in kaigi.items():
+        for label, server in kaigi.items():
             # Each database has its own update times, so its own bytes and ETags.
-            big_tag = httpx.get(f"{url}/feeds/events.ics").headers["etag"]
-            small_tag = httpx.get(f"{url}/events/bench-1.ics").headers["etag"]
+            big_tag = httpx.get(f"{server.url}/feeds/events.ics").headers["etag"]
+            small_tag = httpx.get(f"{server.url}/events/bench-1.ics").headers["etag"]
             targets += [
-                (f"kaigi {label}: /healthz (one SELECT 1)", f"{url}/healthz", {}, "tiny", 200),
-                (f"kaigi {label}: feed of 1,000 sessions, 200", f"{url}/feeds/events.ics", {},
+                (f"kaigi {label}: /healthz (one SELECT 1)", server, "/healthz", {}, "tiny", 200),
+                (f"kaigi {label}: feed of 1,000 sessions, 200", server, "/feeds/events.ics", {},
                  "big", 200),
-                (f"kaigi {label}: feed of 1,000 sessions, 304", f"{url}/feeds/events.ics",
+                (f"kaigi {label}: feed of 1,000 sessions, 304", server, "/feeds/events.ics",
                  {"If-None-Match": big_tag}, "tiny", 304),
-                (f"kaigi {label}: one event's feed, 200", f"{url}/events/bench-1.ics", {},
+                (f"kaigi {label}: one event's feed, 200", server, "/events/bench-1.ics", {},
                  "small", 200),
-                (f"kaigi {label}: one event's feed, 304", f"{url}/events/bench-1.ics",
+                (f"kaigi {label}: one event's feed, 304", server, "/events/bench-1.ics",
                  {"If-None-Match": small_tag}, "tiny", 304),
             ]
-        for label, url, headers, _kind, expected in targets:
-            if (status := httpx.get(url, headers=headers).status_code) != expected:
+        for label, server, path, headers, _kind, expected in targets:
+            status = httpx.get(server.url + path, headers=headers).status_code
+            if status != expected:
                 raise SystemExit(f"{label}: expected {expected}, got {status}")
-        results: dict[str, list[float]] = {t[0]: [] for t in targets}
+        rates: dict[str, list[float]] = {t[0]: [] for t in targets}
+        cpu: dict[str, list[CpuUse]] = {t[0]: [] for t in targets}
         for round_number in range(args.rounds):
             # A different order each round, so no target always follows the heavy 200s.
             shift = round_number * len(targets) // max(args.rounds, 1)
-            for label, url, headers, _kind, _status in targets[shift:] + targets[:shift]:
+            for label, server, path, headers, _kind, _status in targets[shift:] + targets[:shift]:
                 time.sleep(1)  # let the previous run's connections drain
-                results[label].append(run_wrk(url, args.seconds, args.connections, headers))
-        medians = {label: statistics.median(v) for label, v in results.items()}
-        baseline = {t[3]: medians[t[0]] for t in targets[:3]}
-        rows = [(label, medians[label], medians[label] / baseline[kind])
-                for label, _u, _h, kind, _s in targets]
+                result = load.wrk(server, path, headers=headers)
+                if result.non_2xx:
+                    raise SystemExit(f"{label}: {result.non_2xx} error responses\n"
+                                     f"{result.output}")
+                rates[label].append(result.rps)
+                cpu[label].append(result.cpu)
+        medians = {label: statistics.median(v) for label, v in rates.items()}
+        baseline = {t[4]: medians[t[0]] for t in targets[:3]}
+        rows = [(label, medians[label], ratio(medians[label], baseline[kind]))
+                for label, _s, _p, _h, kind, _e in targets]
         return rows, {"latencies": latencies, "feed size": len(feed.content),
-                      "small size": len(small.content)}
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
+                      "small size": len(small.content),
+                      "cpu": [(t[0], CpuUse.mean(cpu[t[0]])) for t in targets]}
 
 
 def main() -> None:
@@ -411,9 +341,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--postgres", default=os.environ.get("KAIGI_BENCH_POSTGRES_URL", ""),
-                        help="PostgreSQL URL (its public schema is dropped!); empty to skip")
+    add_postgres_option(parser, "")
     parser.add_argument("--skip-http", action="store_true")
+    add_pin_option(parser)
     args = parser.parse_args()
 
     print(f"== build: median of {args.rounds} interleaved rounds, "
@@ -429,20 +359,22 @@ def main() -> None:
           f"strings {r['strings'] / r['sessions'] * 1e6:.0f} µs)")
     if args.skip_http:
         return
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed as the load generator (apt-get install wrk)")
+    require_wrk()
+    load = Load.plan(args.seconds, args.connections, pin=args.pin)
 
     with tempfile.TemporaryDirectory() as name:
-        rows, info = bench_http(args, Path(name))
+        rows, info = bench_http(args, load, Path(name))
     print(f"\n== serve: wrk -t1 -c{args.connections}, {args.seconds}s x {args.rounds} "
           f"interleaved rounds (median), one uvicorn worker each; feed {info['feed size']:,} "
           f"bytes, one event {info['small size']:,} bytes")
     print(f"{'target':52} {'req/s':>8} {'ratio to bare, same size':>25}")
-    for label, rps, ratio in rows:
-        print(f"{label:52} {rps:8.0f} {ratio:25.2f}")
+    for label, rps, relative in rows:
+        print(f"{label:52} {rps:8.0f} {relative:25.2f}")
     for label, latency in info["latencies"].items():
         print(f"first GET of the 1,000-session feed on {label}: " + ", ".join(
             f"{k} {v:.0f} ms" for k, v in latency.items()))
+    print(load.describe())
+    print_cpu(load, info["cpu"], baselines=BARE_LABELS, width=52)
 
 
 if __name__ == "__main__":

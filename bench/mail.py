@@ -19,33 +19,21 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from email.policy import SMTP
-from pathlib import Path
 
 import aiosmtplib
+from harness import SECRET, free_port, reset_postgres, serve
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from events import db, mail, outbox
+from events.config import Settings
+from events.models import Event, Notification, Registration, Session
+from events.worker import SmtpConfig, SmtpTransport
 
-from events import db, mail, outbox  # noqa: E402
-from events.config import Settings  # noqa: E402
-from events.models import Event, Notification, Registration, Session  # noqa: E402
-from events.worker import SmtpConfig, SmtpTransport  # noqa: E402
-
-SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 BATCH = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def settings_for(database_url: str, smtp_url: str = "") -> Settings:
@@ -136,19 +124,9 @@ async def send_each_new(message, port: int, count: int) -> float:
 
 def smtp_bench(messages: int, rounds: int) -> None:
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    smtpd = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+             "-c", "aiosmtpd.handlers.Sink"]
+    with serve(smtpd, port, ready=None, timeout=20):
         message, compose_ms = asyncio.run(confirmation(settings_for("sqlite://:memory:")))
         data = message.as_bytes(policy=SMTP)
         size = len(data)
@@ -158,9 +136,6 @@ def smtp_bench(messages: int, rounds: int) -> None:
             fresh.append(asyncio.run(send_each_new(message, port, messages)))
             raw_reused.append(asyncio.run(send_bytes_reused(data, port, messages)))
             raw_fresh.append(asyncio.run(send_bytes_each_new(data, port, messages)))
-    finally:
-        server.terminate()
-        server.wait()
     print(f"SMTP to a local aiosmtpd (Sink, own process), {messages} messages x {rounds} "
           f"rounds, a {size // 1024} KiB confirmation (text, HTML, QR, invitation):")
     print(f"  composing one message:                 {compose_ms:6.2f} ms")
@@ -182,14 +157,8 @@ def smtp_bench(messages: int, rounds: int) -> None:
 # ---- 2. claims on PostgreSQL ---------------------------------------------------------------------
 
 async def prepare(database_url: str, rows: int) -> None:
-    import asyncpg
-
     settings = settings_for(database_url)
-    conn = await asyncpg.connect(database_url)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
+    await reset_postgres(database_url)
     await db.migrate(settings)
     async with db.connected(settings):
         from tortoise.connection import get_connection

@@ -193,16 +193,25 @@ def _not_empty(value: str) -> str:
     return value
 
 
-def text(max_length: int) -> Any:
-    """Stripped text both databases can store."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length,
-                                            strict=True), AfterValidator(_storable)]
+def _stripped(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, max_length=max_length, strict=True)
 
 
-def line(max_length: int) -> Any:
-    """One line, no control characters: it may end up in a mail header or a CSV cell."""
-    return Annotated[text(max_length), AfterValidator(_one_line)]
-
+# Stripped text both databases can store, by maximum length.
+Text64 = Annotated[str, _stripped(64), AfterValidator(_storable)]
+Text100 = Annotated[str, _stripped(100), AfterValidator(_storable)]
+Text150 = Annotated[str, _stripped(150), AfterValidator(_storable)]
+Text300 = Annotated[str, _stripped(300), AfterValidator(_storable)]
+Text500 = Annotated[str, _stripped(500), AfterValidator(_storable)]
+Text1000 = Annotated[str, _stripped(1000), AfterValidator(_storable)]
+Text5000 = Annotated[str, _stripped(5000), AfterValidator(_storable)]
+Text20000 = Annotated[str, _stripped(20000), AfterValidator(_storable)]
+Text50000 = Annotated[str, _stripped(50000), AfterValidator(_storable)]
+# One line, no control characters: it may end up in a mail header or a CSV cell.
+Line100 = Annotated[Text100, AfterValidator(_one_line)]
+Line200 = Annotated[str, _stripped(200), AfterValidator(_storable), AfterValidator(_one_line)]
+Line254 = Annotated[str, _stripped(254), AfterValidator(_storable), AfterValidator(_one_line)]
+Line300 = Annotated[Text300, AfterValidator(_one_line)]
 
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, strict=True,
                                         pattern=SLUG_PATTERN), AfterValidator(_storable)]
@@ -214,7 +223,7 @@ def _url(value: str) -> str:
     return value
 
 
-Url = Annotated[text(1000), AfterValidator(_url), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[Text1000, AfterValidator(_url), Field(json_schema_extra={"format": "uri"})]
 
 
 def _timezone(value: str) -> str:
@@ -226,7 +235,7 @@ def _timezone(value: str) -> str:
     return value
 
 
-TimeZoneName = Annotated[text(64), AfterValidator(_timezone),
+TimeZoneName = Annotated[Text64, AfterValidator(_timezone),
                          Field(examples=["Asia/Tokyo"])]
 
 
@@ -284,29 +293,57 @@ def _known_languages(value: Any) -> Any:
     return value
 
 
-def _bilingual_model(max_length: int) -> type[BaseModel]:
-    body = text(max_length)
-    return type(f"Text{max_length}", (Closed,), {
-        "__annotations__": {"ja": body | None, "en": body | None},
-        "ja": None, "en": None,
-        "__doc__": "Text in Japanese and English; either may be left out.",
-        "pair": lambda self: ((self.ja or self.en or ""), (self.en or self.ja or "")),
-    })
+class Bilingual(Closed):
+    """Text in Japanese and English; either may be left out."""
+
+    ja: str | None = None
+    en: str | None = None
+
+    def pair(self) -> tuple[str, str]:
+        """(ja, en), each falling back to the other language."""
+        return (self.ja or self.en or ""), (self.en or self.ja or "")
 
 
-_BILINGUAL: dict[int, type[BaseModel]] = {}
+# One model per maximum length, so the document states each limit.
+class Text150Pair(Bilingual):
+    ja: Text150 | None = None
+    en: Text150 | None = None
 
 
-def bilingual(max_length: int) -> Any:
-    """`{"ja", "en"}`, or a plain string for both; `.pair()` gives (ja, en) with fallbacks."""
-    if max_length not in _BILINGUAL:
-        _BILINGUAL[max_length] = _bilingual_model(max_length)
-    model = _BILINGUAL[max_length]
-    return Annotated[model, BeforeValidator(_known_languages,
-                                            json_schema_input_type=str | model)]
+class Text300Pair(Bilingual):
+    ja: Text300 | None = None
+    en: Text300 | None = None
 
 
-def pair(value: Any) -> tuple[str, str]:
+class Text5000Pair(Bilingual):
+    ja: Text5000 | None = None
+    en: Text5000 | None = None
+
+
+class Text20000Pair(Bilingual):
+    ja: Text20000 | None = None
+    en: Text20000 | None = None
+
+
+class Text50000Pair(Bilingual):
+    ja: Text50000 | None = None
+    en: Text50000 | None = None
+
+
+# `{"ja", "en"}`, or a plain string standing for both.
+Bilingual150 = Annotated[Text150Pair, BeforeValidator(_known_languages,
+                                                      json_schema_input_type=str | Text150Pair)]
+Bilingual300 = Annotated[Text300Pair, BeforeValidator(_known_languages,
+                                                      json_schema_input_type=str | Text300Pair)]
+Bilingual5000 = Annotated[Text5000Pair, BeforeValidator(
+    _known_languages, json_schema_input_type=str | Text5000Pair)]
+Bilingual20000 = Annotated[Text20000Pair, BeforeValidator(
+    _known_languages, json_schema_input_type=str | Text20000Pair)]
+Bilingual50000 = Annotated[Text50000Pair, BeforeValidator(
+    _known_languages, json_schema_input_type=str | Text50000Pair)]
+
+
+def pair(value: Bilingual | None) -> tuple[str, str]:
     """(ja, en) of a bilingual field; each falls back to the other language."""
     return value.pair() if value is not None else ("", "")
 
@@ -325,7 +362,7 @@ class OrganizationIn(Closed):
     """An organization that takes part in events: organiser, co-host, supporter, sponsor."""
 
     slug: Slug
-    name: Annotated[bilingual(300), AfterValidator(_require_text)]
+    name: Annotated[Bilingual300, AfterValidator(_require_text)]
     url: Url | None = None
 
 
@@ -333,12 +370,12 @@ class SeriesIn(Closed):
     """Recurring events, e.g. the twice-yearly symposium."""
 
     slug: Slug
-    name: Annotated[bilingual(300), AfterValidator(_require_text)]
+    name: Annotated[Bilingual300, AfterValidator(_require_text)]
 
 
 class VenueIn(Closed):
-    name: text(300) | None = None
-    address: text(500) | None = None
+    name: Text300 | None = None
+    address: Text500 | None = None
 
 
 class CapacityIn(Closed):
@@ -358,7 +395,7 @@ class CapacityIn(Closed):
 class SessionIn(Closed):
     id: StrictInt | None = Field(
         default=None, description="Keep an existing session (and its calendar UID).")
-    title: bilingual(300) | None = None
+    title: Bilingual300 | None = None
     starts_at: Instant
     ends_at: Instant
     format: Literal[SESSION_FORMATS]  # type: ignore[valid-type]
@@ -373,7 +410,7 @@ class SessionIn(Closed):
 
 
 class PartnerIn(Closed):
-    org: Annotated[text(100), AfterValidator(_not_empty)]
+    org: Annotated[Text100, AfterValidator(_not_empty)]
     role: Literal[PARTNER_ROLES]  # type: ignore[valid-type]
 
 
@@ -382,10 +419,10 @@ class EventPatch(Closed):
     replace the lists. An event always keeps a slug and a title."""
 
     slug: Slug | None = None
-    title: Annotated[bilingual(300) | None, AfterValidator(_require_text)] = None
-    summary: bilingual(5000) | None = None
-    description: bilingual(50000) | None = None
-    series: text(100) | None = Field(default=None, description="A series slug; null for none.")
+    title: Annotated[Bilingual300 | None, AfterValidator(_require_text)] = None
+    summary: Bilingual5000 | None = None
+    description: Bilingual50000 | None = None
+    series: Text100 | None = Field(default=None, description="A series slug; null for none.")
     status: Literal[EVENT_STATUSES] | None = None  # type: ignore[valid-type]
     date_tbd: StrictBool | None = None
     timezone: TimeZoneName | None = Field(
@@ -420,7 +457,7 @@ class EventIn(EventPatch):
     """A new event. Times without an offset are read in the event's time zone."""
 
     slug: Slug
-    title: Annotated[bilingual(300), AfterValidator(_require_text)]
+    title: Annotated[Bilingual300, AfterValidator(_require_text)]
 
 
 # ---- registration -------------------------------------------------------------------------
@@ -440,13 +477,13 @@ def _kana(value: str) -> str:
 class RegistrationIn(Closed):
     """A registration for an event, from the public form or a script."""
 
-    name: Annotated[line(200), AfterValidator(_not_empty)]
-    name_kana: Annotated[line(200), AfterValidator(_kana)] | None = Field(
+    name: Annotated[Line200, AfterValidator(_not_empty)]
+    name_kana: Annotated[Line200, AfterValidator(_kana)] | None = Field(
         default=None, description="Reading of the name, in kana.")
-    email: Annotated[line(254), AfterValidator(_not_empty), AfterValidator(_email)] = Field(
+    email: Annotated[Line254, AfterValidator(_not_empty), AfterValidator(_email)] = Field(
         json_schema_extra={"format": "email"})
-    affiliation: line(300) | None = None
-    membership: line(100) | None = Field(
+    affiliation: Line300 | None = None
+    membership: Line100 | None = Field(
         default=None, description="none, member, oic_member or an organization slug")
     attendance: Literal[ATTENDANCE_MODES] | None = Field(  # type: ignore[valid-type]
         default=None, description="Default: the only mode the event offers.")
@@ -475,8 +512,8 @@ class ScanIn(Closed):
                                           description="Ticket number, instead of a code")
     session: RowId | None = Field(
         default=None, description="A venue session of the event (default: today's)")
-    gate: line(100) | None = None
-    nonce: line(100) | None = Field(
+    gate: Line100 | None = None
+    nonce: Line100 | None = Field(
         default=None, description="The client's id for this scan: a retry returns the "
                                   "original answer")
     scanned_at: Instant | None = Field(
@@ -501,9 +538,9 @@ def _subject_line(value: Any) -> Any:
 class BroadcastIn(Closed):
     """A message to an event's audience, in each recipient's language."""
 
-    subject: Annotated[bilingual(150), AfterValidator(_require_text),
+    subject: Annotated[Bilingual150, AfterValidator(_require_text),
                        AfterValidator(_subject_line)]
-    body: Annotated[bilingual(20000), AfterValidator(_require_text)]
+    body: Annotated[Bilingual20000, AfterValidator(_require_text)]
     audience: Literal[AUDIENCES] = Field(  # type: ignore[valid-type]
         default="all", description="Default: all (confirmed and waitlisted). "
                                    "Unsubscribed registrations are always left out.")

@@ -11,11 +11,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
-from api import attendee, errors, feeds, openapi, pages, scanner, unsubscribe
+from api import attendee, errors, feeds, openapi, pages, scanner, static, unsubscribe
 from api.docs import ok, operation, ref
-from api.paths import STATIC
 from api.security import SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
 from api.v1 import checkins as v1_checkins
@@ -55,7 +53,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes
               + v1_checkins.routes + v1_messages.routes),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/static", static.files(), name="static"),
         *attendee.routes,
         *unsubscribe.routes,
         *scanner.routes,

@@ -15,9 +15,8 @@ from starlette.routing import Route
 
 from api import i18n
 from api.docs import html_page
-from api.paths import TEMPLATES
 from api.requests import now, settings
-from events import catalogue, vocabulary
+from events import catalogue, resources, vocabulary
 from events.config import Settings
 from events.models import Event
 
@@ -37,7 +36,7 @@ EVENT_STATUS = {
 
 def make_templates(settings: Settings) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(resources.directory("templates")),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -16,8 +16,7 @@ from starlette.routing import Route
 
 from api.docs import file, html_page
 from api.pages import page_language, render
-from api.paths import STATIC
-from events import vocabulary
+from events import resources, vocabulary
 from events.errors import NotFound
 from events.models import Event
 from events.validation import is_slug
@@ -57,8 +56,8 @@ async def scanner_page(request: Request) -> Response:
       "text/javascript")
 async def service_worker(request: Request) -> Response:
     """Served from /checkin/ so that it may keep the scanner pages for offline reloads."""
-    return FileResponse(STATIC / "checkin-sw.js", media_type="text/javascript",
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(resources.directory("static") / "checkin-sw.js",
+                        media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 routes = [

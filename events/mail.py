@@ -28,14 +28,13 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from events import calendar, tickets
+from events import calendar, resources, tickets
 from events.config import Settings
 from events.models import Broadcast, Event, Notification, Registration, Session
 from events.vocabulary import (
@@ -48,7 +47,7 @@ from events.vocabulary import (
     translate,
 )
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES = resources.directory("templates") / "email"
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9]"

@@ -50,7 +50,7 @@ def kaigi(*args: str, env: dict[str, str], cwd: Path,
           timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the installed `kaigi` command (or the same module) with only the given settings."""
     script = Path(sys.executable).with_name("kaigi")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "events.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KAIGI_")}
     return subprocess.run(
         [*command, *args], env={**clean, "PYTHONPATH": str(ROOT), **env}, cwd=cwd,

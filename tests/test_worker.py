@@ -66,7 +66,7 @@ def spawn_worker(settings: Settings, server: MailServer, *args: str) -> subproce
     env = {**clean, "PYTHONPATH": str(ROOT), "KAIGI_DATABASE_URL": settings.database_url,
            "KAIGI_SECRET_KEY": settings.secret_key, "KAIGI_BASE_URL": settings.base_url,
            "KAIGI_VAR_DIR": str(settings.var_dir), "KAIGI_SMTP_URL": server.url}
-    return subprocess.Popen([sys.executable, "-m", "events.cli", "worker", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker", *args], env=env,
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

@@ -144,7 +144,7 @@ def demo_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
         yield
         return
     os.environ["KAIGI_DEV"] = "1"  # the same generated secret as the server
-    process = subprocess.Popen([sys.executable, "-m", "events.cli", "worker"])
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
     try:
         yield
     finally:

@@ -331,16 +331,19 @@ class Text50000Pair(Bilingual):
 
 
 # `{"ja", "en"}`, or a plain string standing for both.
-Bilingual150 = Annotated[Text150Pair, BeforeValidator(_known_languages,
-                                                      json_schema_input_type=str | Text150Pair)]
-Bilingual300 = Annotated[Text300Pair, BeforeValidator(_known_languages,
-                                                      json_schema_input_type=str | Text300Pair)]
+Bilingual150 = Annotated[Text150Pair, BeforeValidator(
+    _known_languages, json_schema_input_type=Annotated[str, Field(max_length=150)] | Text150Pair)]
+Bilingual300 = Annotated[Text300Pair, BeforeValidator(
+    _known_languages, json_schema_input_type=Annotated[str, Field(max_length=300)] | Text300Pair)]
 Bilingual5000 = Annotated[Text5000Pair, BeforeValidator(
-    _known_languages, json_schema_input_type=str | Text5000Pair)]
+    _known_languages,
+    json_schema_input_type=Annotated[str, Field(max_length=5000)] | Text5000Pair)]
 Bilingual20000 = Annotated[Text20000Pair, BeforeValidator(
-    _known_languages, json_schema_input_type=str | Text20000Pair)]
+    _known_languages,
+    json_schema_input_type=Annotated[str, Field(max_length=20000)] | Text20000Pair)]
 Bilingual50000 = Annotated[Text50000Pair, BeforeValidator(
-    _known_languages, json_schema_input_type=str | Text50000Pair)]
+    _known_languages,
+    json_schema_input_type=Annotated[str, Field(max_length=50000)] | Text50000Pair)]
 
 
 def pair(value: Bilingual | None) -> tuple[str, str]:

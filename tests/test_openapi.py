@@ -74,3 +74,41 @@ async def test_every_operation_documents_its_answers(client):
                 for status, answer in operation["responses"].items():
                     if status.startswith(("4", "5")):
                         assert "application/problem+json" in answer["content"], (name, status)
+
+
+async def test_every_stable_error_code_is_listed(client):
+    from events.errors import CODES, Code
+
+    document = await openapi_document(client)
+    code = document["components"]["schemas"]["Problem"]["properties"]["code"]
+    assert set(code["enum"]) == {c.value for c in Code} == {c.value for c in CODES}
+    for value in code["enum"]:
+        assert f"`{value}`" in code["description"]
+
+
+async def test_request_bodies_are_the_input_models(client):
+    from events import inputs
+
+    document = await openapi_document(client)
+    schemas = document["components"]["schemas"]
+    for model in inputs.MODELS:
+        assert schemas[model.__name__]["additionalProperties"] is False, model.__name__
+    bodies = {op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/")[-1]
+              for item in document["paths"].values() for op in item.values()
+              if isinstance(op, dict) and "application/json" in op.get(
+                  "requestBody", {}).get("content", {})}
+    assert bodies == {"EventIn", "EventPatch", "OrganizationIn", "SeriesIn", "RegistrationIn",
+                      "AttendanceIn", "ScanIn", "BroadcastIn"}
+
+
+def test_a_route_without_an_operation_is_refused():
+    import pytest
+    from starlette.routing import Route
+
+    from api.openapi import document
+
+    async def undocumented(request):  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(LookupError, match="GET /nowhere"):
+        document([Route("/nowhere", undocumented, methods=["GET"])])

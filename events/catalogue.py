@@ -41,7 +41,7 @@ from events.models import (
     Session,
 )
 from events.validation import MAX_ID, Checker, is_slug, parse_date
-from events.vocabulary import ATTENDANCE_MODES
+from events.vocabulary import ATTENDANCE_MODES, modes_for_formats
 
 # Undated events sort after every dated one.
 FAR_FUTURE = datetime(2999, 12, 31, tzinfo=UTC)
@@ -522,13 +522,7 @@ async def _replace_partners(event: Event, partners: list[tuple[Organization, str
 
 def attendance_modes(event: Event) -> list[str]:
     """Which ways to attend the event's sessions offer: venue, online or both."""
-    formats = {f for f in event.formats.strip(",").split(",") if f}
-    modes = []
-    if formats & {"in_person", "hybrid"}:
-        modes.append("venue")
-    if formats & {"hybrid", "online"}:
-        modes.append("online")
-    return modes
+    return modes_for_formats(f for f in event.formats.strip(",").split(",") if f)
 
 
 def is_public(event: Event) -> bool:

@@ -50,7 +50,6 @@ DETAILS = {
     "wrong_event": "This ticket is for another event.",
     "invalid": "Not a valid ticket: garbled, truncated, forged or signed by another key.",
 }
-VENUE_FORMATS = ("in_person", "hybrid")
 # A device clock a little ahead of ours is fine; a scan from the future is not.
 CLOCK_SKEW = timedelta(minutes=5)
 SEARCH_LIMIT = 20
@@ -91,7 +90,7 @@ class Door:
         return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
     def venue_sessions(self) -> list[Session]:
-        return [s for s in self.sessions if s.format in VENUE_FORMATS]
+        return [s for s in self.sessions if serves_venue(s.format)]
 
     def days(self) -> dict[str, list[Session]]:
         """Each local day with a venue session, and its sessions, in order."""

@@ -18,7 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-LANGUAGES = ("ja", "en")
+from events.vocabulary import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, LANGUAGES
+
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -53,9 +54,9 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
     SettingDoc("KAIGI_DEV", "false",
                "Dev mode: a secret key is generated and kept in `./var/`. `kaigi demo` "
                "turns it on."),
-    SettingDoc("KAIGI_DEFAULT_TIMEZONE", "Asia/Tokyo",
+    SettingDoc("KAIGI_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE,
                "Time zone of new events when none is given."),
-    SettingDoc("KAIGI_DEFAULT_LANGUAGE", "ja",
+    SettingDoc("KAIGI_DEFAULT_LANGUAGE", DEFAULT_LANGUAGE,
                "Page language when neither `?lang=` nor Accept-Language decides (`ja`, `en`)."),
     SettingDoc("KAIGI_VAR_DIR", "./var",
                "Where kaigi keeps local state: the SQLite file, the dev secret, the mail outbox."),
@@ -77,8 +78,8 @@ class Settings:
     secret_key: str
     ticket_key: bytes | None = None
     dev: bool = False
-    default_timezone: str = "Asia/Tokyo"
-    default_language: str = "ja"
+    default_timezone: str = DEFAULT_TIMEZONE
+    default_language: str = DEFAULT_LANGUAGE
     var_dir: Path = field(default_factory=lambda: Path("var"))
     smtp_url: str = ""
     mail_from: str = ""
@@ -128,15 +129,16 @@ class Settings:
             except ValueError:
                 problems.append("KAIGI_TICKET_KEY: expected 32 bytes in URL-safe base64")
 
-        timezone = env.get("KAIGI_DEFAULT_TIMEZONE") or "Asia/Tokyo"
+        timezone = env.get("KAIGI_DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(f"KAIGI_DEFAULT_TIMEZONE: unknown time zone {timezone!r}")
 
-        language = env.get("KAIGI_DEFAULT_LANGUAGE") or "ja"
+        language = env.get("KAIGI_DEFAULT_LANGUAGE") or DEFAULT_LANGUAGE
         if language not in LANGUAGES:
-            problems.append(f"KAIGI_DEFAULT_LANGUAGE: expected one of ja, en, got {language!r}")
+            problems.append(f"KAIGI_DEFAULT_LANGUAGE: expected one of {', '.join(LANGUAGES)}, "
+                            f"got {language!r}")
 
         smtp_url = env.get("KAIGI_SMTP_URL", "").strip()
         if smtp_url:

@@ -12,6 +12,7 @@ from typing import Any
 from events import catalogue
 from events.access import Actor
 from events.models import Event, Organization, Series
+from events.vocabulary import DEFAULT_TIMEZONE
 
 ADMIN = Actor(role="admin")
 
@@ -231,7 +232,7 @@ def demo_events(today: date) -> list[dict[str, Any]]:
     ]
 
 
-async def load(today: date, now: datetime, default_timezone: str = "Asia/Tokyo") -> int:
+async def load(today: date, now: datetime, default_timezone: str = DEFAULT_TIMEZONE) -> int:
     """Load what is missing; returns how many events were added. Safe to run twice."""
     for slug, ja, en, url in ORGANIZATIONS:
         await Organization.get_or_create(slug=slug, defaults={"name_ja": ja, "name_en": en,

@@ -26,13 +26,12 @@ from tortoise.functions import Count
 from events.errors import Code, Conflict, NotFound
 from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session
 from events.validation import Checker
+from events.vocabulary import ATTENDANCE_MODES, formats_for_mode
 
 REGISTRATION_PURPOSES = ("confirmed", "waitlisted", "promoted", "attendance_changed",
                          "cancelled")
 PURPOSES = (*REGISTRATION_PURPOSES, "event_changed", "event_cancelled", "reminder",
             "broadcast")
-# Which sessions an attendee of each mode takes part in (as in calendar.MODE_FORMATS).
-MODE_FORMATS = {"venue": ("in_person", "hybrid"), "online": ("hybrid", "online")}
 INSERT_BATCH = 500
 
 
@@ -84,9 +83,9 @@ async def queue_reminders(now: datetime, lead: timedelta) -> int:
         event = next(s.event for s in soon if s.event_id == event_id)  # type: ignore[attr-defined]
         sessions = await Session.filter(event_id=event_id).order_by("starts_at", "id")
         firsts = {mode: _first_of_each_day(sessions, mode, ZoneInfo(event.timezone))
-                  for mode in MODE_FORMATS}
+                  for mode in ATTENDANCE_MODES}
         due = {mode: [s for s in firsts[mode] if now < s.starts_at <= now + lead]
-               for mode in MODE_FORMATS}
+               for mode in ATTENDANCE_MODES}
         if not any(due.values()):
             continue
         attendees = await Registration.filter(event_id=event_id, status="confirmed").values(
@@ -108,7 +107,7 @@ def _first_of_each_day(sessions: list[Session], mode: str, tz: ZoneInfo) -> list
     firsts = []
     for s in sessions:
         day = s.starts_at.astimezone(tz).date()
-        if s.format in MODE_FORMATS[mode] and day not in seen:
+        if s.format in formats_for_mode(mode) and day not in seen:
             seen.add(day)
             firsts.append(s)
     return firsts

@@ -241,6 +241,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "Stop announcements about this event"},
     "mail_automatic": {"ja": "このメールは送信専用アドレスから自動送信しています。",
                        "en": "This message was sent automatically; replies are not read."},
+    # The page behind a broadcast's unsubscribe link
+    "unsubscribe_title": {"ja": "配信停止", "en": "Unsubscribe"},
+    "unsubscribe_heading": {"ja": "お知らせの配信停止", "en": "Stop announcements"},
+    "unsubscribe_question": {"ja": "このイベントの主催者からのお知らせメールの配信を停止しますか？参加登録そのものは取り消されません。",
+                             "en": "Stop announcements from the organizers of this event? "
+                                   "Your registration stays as it is."},
+    "unsubscribe_button": {"ja": "配信を停止する", "en": "Stop announcements"},
+    "unsubscribe_done": {"ja": "このイベントの主催者からのお知らせは今後お送りしません。参加登録・変更・中止などのご連絡は引き続きお送りします。",
+                         "en": "You will get no more announcements from the organizers of this "
+                               "event. Messages about your registration itself (changes, "
+                               "cancellation) still reach you."},
     # The check-in scanner (static/checkin.js reads these from the page)
     "checkin_title": {"ja": "受付", "en": "Check-in"},
     "checkin_key_label": {"ja": "受付キー", "en": "Check-in key"},

@@ -23,6 +23,7 @@ from events.config import Settings
 from events.errors import NotFound
 from events.inputs import BroadcastIn
 from events.models import Admission, Broadcast, Event, Notification, Registration
+from events.vocabulary import LANGUAGES
 
 
 @dataclass
@@ -71,7 +72,7 @@ async def preview(event: Event, draft: Draft, settings: Settings, now: datetime
     sample = await audience_query(event, draft.audience).order_by("id").first()
     composer = mail.Composer(settings)
     previews = {}
-    for lang in ("ja", "en"):
+    for lang in LANGUAGES:
         person = Registration(
             id=sample.id if sample else 0, event_id=event.id, locale=lang,
             name=sample.name if sample else ("山田 太郎" if lang == "ja" else "Jane Doe"),

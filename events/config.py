@@ -40,35 +40,43 @@ class SettingDoc:
     meaning: str
 
 
-# The README's settings table is checked against this list by a test.
+# The README's settings table is `settings_table()` of this list; a test keeps them equal.
 DOCUMENTED: tuple[SettingDoc, ...] = (
-    SettingDoc("KAIGI_DATABASE_URL", "sqlite://./var/kaigi.sqlite3",
+    SettingDoc("KAIGI_DATABASE_URL", "`sqlite://./var/kaigi.sqlite3`",
                "Database: `sqlite://PATH`, `postgres://…` or `postgresql://…`."),
-    SettingDoc("KAIGI_BASE_URL", "http://127.0.0.1:8000",
+    SettingDoc("KAIGI_BASE_URL", "`http://127.0.0.1:8000`",
                "Public address of the site, used in links, feeds and mail."),
-    SettingDoc("KAIGI_SECRET_KEY", "(generated in dev mode)",
+    SettingDoc("KAIGI_SECRET_KEY", "generated in dev mode",
                "Signs CSRF tokens and derives the ticket key. Required outside dev mode, "
                "at least 32 characters."),
-    SettingDoc("KAIGI_TICKET_KEY", "(derived from the secret key)",
+    SettingDoc("KAIGI_TICKET_KEY", "derived from the secret key",
                "Ed25519 private key for ticket codes: 32 bytes, URL-safe base64."),
-    SettingDoc("KAIGI_DEV", "false",
+    SettingDoc("KAIGI_DEV", "`false`",
                "Dev mode: a secret key is generated and kept in `./var/`. `kaigi demo` "
                "turns it on."),
-    SettingDoc("KAIGI_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE,
+    SettingDoc("KAIGI_DEFAULT_TIMEZONE", f"`{DEFAULT_TIMEZONE}`",
                "Time zone of new events when none is given."),
-    SettingDoc("KAIGI_DEFAULT_LANGUAGE", DEFAULT_LANGUAGE,
+    SettingDoc("KAIGI_DEFAULT_LANGUAGE", f"`{DEFAULT_LANGUAGE}`",
                "Page language when neither `?lang=` nor Accept-Language decides (`ja`, `en`)."),
-    SettingDoc("KAIGI_VAR_DIR", "./var",
+    SettingDoc("KAIGI_VAR_DIR", "`./var`",
                "Where kaigi keeps local state: the SQLite file, the dev secret, the mail outbox."),
-    SettingDoc("KAIGI_SMTP_URL", "(none: mail is written to `./var/outbox/*.eml`)",
-               "Where `kaigi worker` sends mail: `smtp://user:password@host:port` "
-               "(STARTTLS when offered; `?starttls=1` requires it), `smtps://…` (TLS from "
-               "the start, port 465)."),
-    SettingDoc("KAIGI_MAIL_FROM", "kaigi <noreply@HOST of KAIGI_BASE_URL>",
+    SettingDoc("KAIGI_SMTP_URL", "none: mail is written to `./var/outbox/*.eml`",
+               "Where `kaigi worker` sends mail: `smtp://user:password@host:port` (STARTTLS "
+               "when the server offers it; `?starttls=1` requires it, `?starttls=0` never), "
+               "`smtps://…` (TLS from the start, port 465). Percent-encode `@` or `:` in the "
+               "user or password."),
+    SettingDoc("KAIGI_MAIL_FROM", "`kaigi <noreply@HOST>` (HOST of `KAIGI_BASE_URL`)",
                "Sender of every message, and the ORGANIZER of calendar invitations."),
-    SettingDoc("KAIGI_REMINDER_HOURS", "24",
-               "How long before each session the reminder goes out; `0` sends none."),
+    SettingDoc("KAIGI_REMINDER_HOURS", "`24`",
+               "How long before each session day the reminder goes out; `0` sends none."),
 )
+
+
+def settings_table() -> str:
+    """The README's table of settings, in Markdown."""
+    rows = ["| Setting | Default | Meaning |", "|---|---|---|"]
+    rows += [f"| `{d.name}` | {d.default} | {d.meaning} |" for d in DOCUMENTED]
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)

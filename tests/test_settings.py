@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from events import db
-from events.config import DOCUMENTED, Settings, SettingsError
+from events.config import DOCUMENTED, Settings, SettingsError, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s" * 32
@@ -149,6 +149,12 @@ def documented_in_readme() -> set[str]:
 def test_every_setting_is_in_the_readme_table():
     missing = [s.name for s in DOCUMENTED if s.name not in documented_in_readme()]
     assert not missing, f"add these to the settings table in README.md: {missing}"
+
+
+def test_the_readme_table_is_the_documented_one():
+    """Defaults and meanings too: paste `settings_table()` into the README when they change."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme
 
 
 def test_every_setting_read_is_documented():

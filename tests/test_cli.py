@@ -198,3 +198,35 @@ def test_demo_loads_the_events_and_prints_an_admin_key(tmp_path):
         assert created.status_code == 201, created.text
     finally:
         server.stop()
+
+
+def test_the_readme_lists_every_command_and_option():
+    """The README's command-line block names every subcommand with every option it takes."""
+    import argparse
+
+    from api.cli import build_parser
+    from tests.databases import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```")[1]
+    # What the README says of each command: from "kaigi CMD" to the next "kaigi".
+    said = {m.group(1): m.group(2) for m in re.finditer(
+        r"kaigi ((?:keys )?[a-z]+)((?:(?!kaigi )[\s\S])*)", block)}
+
+    def commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.update(commands(sub, f"{prefix}{name} "))
+        if prefix and not found:
+            found[prefix.strip()] = [max(a.option_strings, key=len) for a in parser._actions
+                                     if a.option_strings and "--help" not in a.option_strings]
+        return found
+
+    documented = commands(build_parser())
+    assert {"serve", "worker", "keys create"} <= documented.keys()
+    for command, options in documented.items():
+        assert command in said, f"README: no `kaigi {command}`"
+        for option in options:
+            assert option in said[command], f"README: `kaigi {command}` lacks {option}"

@@ -45,9 +45,11 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"
 SLUG_RE = re.compile(SLUG_PATTERN)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 KANA_RE = re.compile(r"^[\u3040-\u309F\u30A0-\u30FF\u31F0-\u31FF\uFF65-\uFF9F\u3000 ・ー\-]+$")
-# One rule for registration and delivery: the address must be one SMTP can carry.
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+# One rule for registration and delivery: an address the form accepts is one the mailer
+# sends to (no quoted local parts, no lists, a dotted domain).
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9]"
+                      r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+                      r"[A-Za-z0-9])?)+$")
 URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
 MAX_SESSIONS = 200
 MAX_PARTNERS = 50
@@ -465,8 +467,13 @@ class EventIn(EventPatch):
 
 # ---- registration -------------------------------------------------------------------------
 
+def deliverable(address: str) -> bool:
+    """Whether kaigi can send to the address (and so accept it on a form)."""
+    return EMAIL_RE.match(address) is not None
+
+
 def _email(value: str) -> str:
-    if not EMAIL_RE.match(value):
+    if not deliverable(value):
         raise fail("email")
     return value
 

@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 
 from events import calendar, resources, tickets
 from events.config import Settings
+from events.inputs import deliverable
 from events.models import Broadcast, Event, Notification, Registration, Session
 from events.vocabulary import (
     DEFAULT_LANGUAGE,
@@ -50,9 +51,6 @@ from events.vocabulary import (
 TEMPLATES = resources.directory("templates") / "email"
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9]"
-                      r"(?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
-                      r"[A-Za-z0-9])?)*$")
 SUBJECT_MAX = 200
 QR_PURPOSES = ("confirmed", "promoted", "attendance_changed", "reminder")
 
@@ -244,7 +242,7 @@ def recipient(registration: Registration) -> str:
     """The address, checked again here: registration validated it, but mail must not
     depend on that alone."""
     address = registration.email.strip()
-    if not EMAIL_RE.match(address):
+    if not deliverable(address):
         raise InvalidRecipient(f"not a deliverable address: {address!r}")
     return address
 

@@ -127,3 +127,15 @@ async def test_the_api_keeps_english_messages(client):
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {"field": "email", "message": "is not a valid email address"}]
+
+
+@pytest.mark.parametrize("address", ["a,b@example.com", '"<svg>"@example.com',
+                                     "taro@localhost", "a;b@example.jp"])
+async def test_an_address_the_mailer_refuses_is_refused_at_registration(client, address):
+    """One email rule: registration accepts only what delivery can send to."""
+    await make_event(slug="mail-rule", format="in_person")
+    response = await client.post("/api/v1/events/mail-rule/registrations",
+                                 json={"name": "x", "email": address})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "email", "message": "is not a valid email address"}]

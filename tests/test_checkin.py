@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events import access, checkin, tickets
@@ -19,6 +20,16 @@ from tests.conftest import SECRET
 from tests.factories import make_event, make_org, session_payload
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+# The door's "today" is Tokyo's, so these tests run on a fixed clock (2 pm there), never
+# across its midnight; tests/test_clock.py runs a sample of them at the edges of the day.
+FIXED_NOW = datetime(2030, 6, 12, 14, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    """Everything that reads the time (requests, keys, factories) reads FIXED_NOW."""
+    with time_machine.travel(FIXED_NOW.astimezone(UTC), tick=False):
+        yield FIXED_NOW
 
 
 def person(n: int = 1, **kw):
@@ -31,9 +42,21 @@ def local_midnight() -> datetime:
 
 
 async def today_event(slug: str = "door", fmt: str = "in_person", **kw):
-    """An event with one venue session filling today (Tokyo): its door is open."""
-    kw.setdefault("sessions", [session_payload(local_midnight(), hours=23.99, fmt=fmt)])
+    """An event with one venue session filling today (Tokyo), midnight to midnight: its door
+    and its registration are open until the day ends."""
+    kw.setdefault("sessions", [session_payload(local_midnight(), hours=24, fmt=fmt)])
     return await make_event(slug=slug, format=fmt, **kw)
+
+
+async def clear_of_midnight(margin: timedelta = timedelta(minutes=2)) -> None:
+    """For tests against a server in another process, where no clock can be fixed: start
+    on the day it will scan on. A door's "today" is Tokyo's, and a test straddling midnight
+    there would scan on two days; in the day's last minutes, wait for the next one (two
+    minutes at most, rarely)."""
+    now = datetime.now(TOKYO)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < margin:
+        await asyncio.sleep((midnight - now).total_seconds() + 1)
 
 
 async def register(client, slug: str, n: int = 1, **kw) -> dict:

@@ -19,7 +19,7 @@ import pytest
 
 from events import access
 from events.models import Admission, Registration, Scan
-from tests.test_checkin import flip_last_signature_byte, person, today_event
+from tests.test_checkin import clear_of_midnight, flip_last_signature_byte, person, today_event
 
 CHROMIUM = os.environ.get("KAIGI_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -112,6 +112,7 @@ class Scanner:
 
 
 async def setup_door(live_server, tools, tmp_path: Path) -> dict[str, Any]:
+    await clear_of_midnight()
     event = await today_event()
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         ticket = (await client.post("/api/v1/events/door/registrations",

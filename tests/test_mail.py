@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import time_machine
 
 from events import calendar, catalogue, outbox
 from events.config import Settings
@@ -33,6 +34,9 @@ ITIP_CHECK = ROOT / "tests" / "tools" / "itip_check.py"
 ICAL_JS_SCRIPT = ROOT / "tests" / "js" / "ical_events.mjs"
 # Debian's interpreter, which has python3-gi and gir1.2-ical-3.0; override for other systems.
 SYSTEM_PYTHON = os.environ.get("KAIGI_ITIP_PYTHON", "/usr/bin/python3")
+TOKYO = ZoneInfo("Asia/Tokyo")
+# Reminders depend on the hour (a session's day is Tokyo's): a fixed clock, 2 pm there.
+FIXED_NOW = datetime(2030, 6, 12, 5, 0, tzinfo=UTC)
 
 
 def person(n: int = 1, **kw):
@@ -155,7 +159,7 @@ async def test_confirmation_parts_headers_qr_and_invitation(client, database, sm
         assert f"http://testserver/tickets/{body['token']}" in content
         assert "stream.example.jp" not in content
     event = await Event.get(slug="sym")
-    start = (await Session.get(event_id=event.id)).starts_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    start = (await Session.get(event_id=event.id)).starts_at.astimezone(TOKYO)
     assert f"{start.year}年{start.month}月{start.day}日" in text
     assert f"{start:%H:%M}" in text, "sessions in the event's time zone"
 
@@ -352,10 +356,25 @@ async def test_attendance_change_mail(client, database, smtp_server):
 
 
 async def test_reminder_once_per_session_day(client, database, smtp_server):
-    now = datetime.now(UTC)
+    with time_machine.travel(FIXED_NOW, tick=False):
+        await reminder_once_per_session_day(client, database, smtp_server)
+
+
+def reminder_start(now: datetime) -> datetime:
+    """Inside the reminder lead, with room for a second session the same day in Tokyo."""
     start = now + timedelta(hours=20)
+    if (start + timedelta(hours=5)).astimezone(TOKYO).date() != start.astimezone(TOKYO).date():
+        start -= timedelta(hours=6)  # 7 pm or later there: the second would be tomorrow's
+    return start
+
+
+async def reminder_once_per_session_day(client, database: Settings,
+                                        smtp_server: MailServer) -> None:
+    """At whatever time the clock says: tests/test_clock.py runs it at awkward hours."""
+    now = datetime.now(UTC)
+    start = reminder_start(now)
     await make_event(slug="soon", sessions=[session_payload(start, hours=2),
-                                            session_payload(start + timedelta(hours=3)),
+                                            session_payload(start + timedelta(hours=3), hours=2),
                                             session_payload(start + timedelta(days=2))])
     body = await register(client, "soon")
     await register(client, "soon", n=2)

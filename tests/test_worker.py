@@ -39,10 +39,11 @@ async def register_many(client, slug: str, count: int, start: int = 1) -> None:
 
 
 class Clock:
-    """Real time plus an offset the test moves forward, so retries need no sleeping."""
+    """Real time plus an offset the test moves forward, so retries and leases need no
+    sleeping."""
 
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -223,7 +224,7 @@ async def test_a_killed_worker_loses_nothing(client, database, smtp_server):
     await make_event(slug="sym")
     await register_many(client, "sym", 12)
     smtp_server.handler.delay = 0.2
-    victim = spawn_worker(database, smtp_server, "--batch", "12", "--lease", "2")
+    victim = spawn_worker(database, smtp_server, "--batch", "12", "--lease", "60")
     try:
         await asyncio.to_thread(smtp_server.wait_for, 3)
     finally:
@@ -233,8 +234,11 @@ async def test_a_killed_worker_loses_nothing(client, database, smtp_server):
     stuck = await Notification.filter(status="sending").count()
     assert stuck > 0, "the batch was cut short"
 
-    await asyncio.sleep(2.5)  # the lease runs out
-    await make_worker(database, smtp_server).run(once=True)
+    held = await outbox.claim("early", datetime.now(UTC), limit=20, lease=timedelta(minutes=1))
+    assert held == [], "the dead worker's lease still holds its messages"
+
+    # A worker whose clock is past the lease (no sleeping through it) takes them over.
+    await make_worker(database, smtp_server, clock=Clock(timedelta(seconds=61))).run(once=True)
     rows = await Notification.all()
     assert {r.status for r in rows} == {"sent"}
     received = smtp_server.by_message_id()

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from events import outbox
+from events import outbox, seats
 from events.access import Actor
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.inputs import (
@@ -303,10 +303,9 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
                     revision=F("revision") + 1)
                 event.revision = (await Event.filter(id=event.id).using_db(conn).values_list(
                     "revision", flat=True))[0]
-            if {"venue_capacity", "online_capacity"} & values.keys():
-                from events.registration import promote_after_capacity_change
-
-                await promote_after_capacity_change(event.id, now, conn)
+            for mode in ATTENDANCE_MODES:  # a raised capacity seats the waiting list
+                if f"{mode}_capacity" in values:
+                    await seats.promote(event.id, mode, now, conn)
             if sessions is not None:
                 await _replace_sessions(event, sessions)
             if partners is not None:

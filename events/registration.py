@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from events import inputs, seats
@@ -142,30 +142,6 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def promote_waitlist(event_id: int, mode: str, now: datetime, conn) -> list[Registration]:
-    """Fill free seats from the head of the mode's waiting list, in order."""
-    promoted: list[Registration] = []
-    confirmed, capacity, waiting = f"{mode}_confirmed", f"{mode}_capacity", f"{mode}_waitlisted"
-    while True:
-        taken = await Event.filter(
-            Q(**{f"{capacity}__isnull": True}) | Q(**{f"{confirmed}__lt": F(capacity)}),
-            id=event_id, **{f"{waiting}__gt": 0},
-        ).using_db(conn).update(**{confirmed: F(confirmed) + 1, waiting: F(waiting) - 1})
-        if not taken:
-            return promoted
-        head = await Registration.filter(
-            event_id=event_id, attendance=mode, status="waitlisted",
-        ).using_db(conn).order_by("queue_seq", "id").first()
-        if head is None:  # counters and rows disagree: repair rather than loop
-            await Event.filter(id=event_id).using_db(conn).update(
-                **{confirmed: F(confirmed) - 1, waiting: 0})
-            return promoted
-        head.status, head.updated_at = "confirmed", now
-        await head.save(using_db=conn, update_fields=["status", "updated_at"])
-        await _notify(head, "promoted", now, conn)
-        promoted.append(head)
-
-
 async def _notify(registration: Registration, purpose: str, now: datetime, conn,
                   revision: int | None = None) -> None:
     if revision is None:
@@ -280,7 +256,7 @@ async def cancel(registration: Registration, *, now: datetime) -> Registration:
         current.status = "cancelled"
         await _notify(current, "cancelled", now, conn)
         if was_confirmed:
-            await promote_waitlist(current.event_id, current.attendance, now, conn)  # type: ignore[attr-defined]
+            await seats.promote(current.event_id, current.attendance, now, conn)  # type: ignore[attr-defined]
     return await Registration.get(id=registration.id).prefetch_related("event")
 
 
@@ -315,15 +291,9 @@ async def switch_attendance(registration: Registration, data: Any, *, now: datet
         current.attendance, current.status = mode, status
         await _notify(current, "attendance_changed", now, conn)
         if was_confirmed:
-            await promote_waitlist(event.id, old_mode, now, conn)
+            await seats.promote(event.id, old_mode, now, conn)
     fresh = await Registration.get(id=registration.id).prefetch_related("event")
     return Answer(fresh, position)
-
-
-async def promote_after_capacity_change(event_id: int, now: datetime, conn) -> None:
-    """Called by the catalogue in the transaction that raises a capacity."""
-    for mode in ATTENDANCE_MODES:
-        await promote_waitlist(event_id, mode, now, conn)
 
 
 # ---- for organizers ----------------------------------------------------------------------

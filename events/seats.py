@@ -5,10 +5,14 @@ event row, and the first write of its transaction, so the row lock (PostgreSQL) 
 write lock (SQLite) orders concurrent changes whatever the number of processes. On
 PostgreSQL a new registration is one statement: lock, decide, count and insert in a
 single round trip, which keeps the lock held for the shortest possible time.
+Promoting the waiting list is set-based: however many seats are freed, it costs the
+same few statements (see `promote`).
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 from tortoise.connection import get_connection
@@ -61,6 +65,108 @@ async def release(registration: Registration, conn: Any) -> None:
 async def lock_event(event_id: int, conn: Any) -> None:
     """A no-op write that takes the event's lock before we read what it guards."""
     await Event.filter(id=event_id).using_db(conn).update(queue_seq=F("queue_seq"))
+
+
+# Promotion, PostgreSQL. Two statements, not one: a statement's snapshot is taken before
+# it waits for the event row lock, so a single statement that locked the event and also
+# chose the queue heads could choose heads that a transaction committed while we waited
+# had promoted or cancelled already. Locked by the first statement, the second one's
+# fresh snapshot sees every change made under the lock.
+TAKE_SEATS_POSTGRES = """
+WITH current AS (
+    SELECT id, LEAST({waiting}, COALESCE({capacity} - {confirmed}, {waiting})) AS free
+    FROM event WHERE id = $1 FOR UPDATE
+)
+UPDATE event SET {confirmed} = event.{confirmed} + current.free,
+                 {waiting} = event.{waiting} - current.free
+FROM current WHERE event.id = current.id AND current.free > 0
+RETURNING current.free
+"""
+
+PROMOTE_POSTGRES = """
+WITH heads AS (
+    SELECT id FROM registration
+    WHERE event_id = $1 AND attendance = $2 AND status = 'waitlisted'
+    ORDER BY queue_seq, id LIMIT $3
+), promoted AS (
+    UPDATE registration SET status = 'confirmed', updated_at = $4::timestamptz
+    FROM heads WHERE registration.id = heads.id AND registration.status = 'waitlisted'
+    RETURNING registration.id, registration.queue_seq
+), noted AS (
+    INSERT INTO notification (registration_id, purpose, revision, created_at,
+                              next_attempt_at, status, attempts, claimed_by, last_error)
+    SELECT p.id, 'promoted',
+           (SELECT count(*) FROM notification n
+            WHERE n.registration_id = p.id AND n.purpose = 'promoted'),
+           $4::timestamptz, $4::timestamptz, 'pending', 0, '', ''
+    FROM promoted p
+)
+SELECT id FROM promoted ORDER BY queue_seq, id
+"""
+
+# Promotion, SQLite: no data-modifying CTEs and no old values in RETURNING, so the first
+# write is a no-op conditional UPDATE that takes the write lock and reads the free seats;
+# under that lock the next statements see the database as it is.
+FREE_SEATS_SQLITE = """
+UPDATE event SET queue_seq = queue_seq
+WHERE id = ? AND {waiting} > 0 AND ({capacity} IS NULL OR {confirmed} < {capacity})
+RETURNING MIN({waiting}, COALESCE({capacity} - {confirmed}, {waiting})) AS free
+"""
+
+PROMOTE_SQLITE = """
+UPDATE registration SET status = 'confirmed', updated_at = ?
+WHERE id IN (SELECT id FROM registration
+             WHERE event_id = ? AND attendance = ? AND status = 'waitlisted'
+             ORDER BY queue_seq, id LIMIT ?)
+RETURNING id, queue_seq
+"""
+
+NOTIFY_PROMOTED_SQLITE = """
+INSERT INTO notification (registration_id, purpose, revision, created_at, next_attempt_at,
+                          status, attempts, claimed_by, last_error)
+SELECT r.value, 'promoted',
+       (SELECT count(*) FROM notification n
+        WHERE n.registration_id = r.value AND n.purpose = 'promoted'),
+       ?, ?, 'pending', 0, '', ''
+FROM json_each(?) AS r
+"""
+
+
+async def promote(event_id: int, mode: str, now: datetime, conn: Any) -> list[int]:
+    """Give the mode's free seats to the head of its waiting list, in queue order.
+
+    As many registrations as there are free seats (all of them when the capacity is
+    unlimited) become confirmed, the counters move by as many, and each gets one
+    `promoted` message in the outbox, all in `conn`'s transaction. The event row is
+    changed first, so this is safe whether or not the transaction holds its lock already.
+    Returns the promoted registrations' ids in queue order.
+    """
+    confirmed, capacity, waiting = _columns(mode)
+    names = {"confirmed": confirmed, "capacity": capacity, "waiting": waiting}
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(TAKE_SEATS_POSTGRES.format(**names), [event_id])
+        if not rows:
+            return []
+        free = rows[0]["free"]
+        rows = await conn.execute_query_dict(PROMOTE_POSTGRES, [event_id, mode, free, now])
+        ids = [r["id"] for r in rows]
+        if len(ids) < free:  # counters and rows disagree: nobody else waits, give back
+            await Event.filter(id=event_id).using_db(conn).update(
+                **{confirmed: F(confirmed) - (free - len(ids)), waiting: 0})
+        return ids
+    rows = await conn.execute_query_dict(FREE_SEATS_SQLITE.format(**names), [event_id])
+    if not rows:
+        return []
+    free = rows[0]["free"]
+    rows = await conn.execute_query_dict(PROMOTE_SQLITE, [now, event_id, mode, free])
+    ids = [r["id"] for r in sorted(rows, key=lambda r: (r["queue_seq"], r["id"]))]
+    # Fewer rows than counted: the counters and rows disagree, and nobody else waits.
+    left = F(waiting) - len(ids) if len(ids) == free else 0
+    await Event.filter(id=event_id).using_db(conn).update(
+        **{confirmed: F(confirmed) + len(ids), waiting: left})
+    if ids:
+        await conn.execute_query(NOTIFY_PROMOTED_SQLITE, [now, now, json.dumps(ids)])
+    return ids
 
 
 async def register(values: dict[str, Any], mode: str) -> tuple[int, str, int, int | None]:

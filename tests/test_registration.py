@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
 from datetime import UTC, datetime, timedelta
 
 from events import access, tickets
-from events.models import Notification, Registration
+from events.models import Event, Notification, Registration
 from tests.factories import make_event, make_org, session_payload
 
 
@@ -84,6 +85,111 @@ async def test_raising_capacity_promotes_the_waiting_list(client, admin):
     assert statuses == ["confirmed", "confirmed", "confirmed", "waitlisted"]
     assert response.json()["registrations"]["venue"]["confirmed"] == 3
     assert response.json()["registrations"]["venue"]["waitlisted"] == 1
+
+
+def token_of(body) -> str:
+    return body["manage_url"].rsplit("/", 1)[1]
+
+
+async def promoted_messages() -> dict[int, list[int]]:
+    """Registration id -> the revisions of its `promoted` messages."""
+    out: dict[int, list[int]] = {}
+    for n in await Notification.filter(purpose="promoted").order_by("id"):
+        out.setdefault(n.registration_id, []).append(n.revision)
+    return out
+
+
+async def assert_counters_match_rows(event_id: int) -> None:
+    event = await Event.get(id=event_id)
+    for mode in ("venue", "online"):
+        rows = await Registration.filter(event_id=event_id, attendance=mode)
+        confirmed = sum(r.status == "confirmed" for r in rows)
+        waiting = sum(r.status == "waitlisted" for r in rows)
+        assert (getattr(event, f"{mode}_confirmed"), getattr(event, f"{mode}_waitlisted")) == (
+            confirmed, waiting), mode
+
+
+async def test_raising_capacity_by_n_promotes_the_first_n_in_queue_order(client, admin):
+    event = await make_event(slug="raise", format="hybrid",
+                             capacity={"venue": 1, "online": None})
+    seated = (await register(client, "raise", n=1, attendance="venue")).json()
+    mover = (await register(client, "raise", n=2, attendance="online")).json()
+    queued = [(await register(client, "raise", n=n, attendance="venue")).json()
+              for n in (3, 4)]
+    # The mover joins the venue queue after 3 and 4 although registered before them.
+    moved = await client.post(f"/api/v1/registrations/{mover['id']}/attendance",
+                              params={"token": token_of(mover)}, json={"attendance": "venue"})
+    assert moved.json()["waitlist_position"] == 3
+    last = (await register(client, "raise", n=5, attendance="venue")).json()
+    queue = [queued[0]["id"], queued[1]["id"], mover["id"], last["id"]]
+    assert seated["status"] == "confirmed" and await promoted_messages() == {}
+
+    response = await client.patch("/api/v1/events/raise", headers=admin,
+                                  json={"capacity": {"venue": 4, "online": None}})
+    assert response.status_code == 200, response.text
+    assert response.json()["registrations"]["venue"] == {
+        "capacity": 4, "confirmed": 4, "waitlisted": 1, "left": 0}
+    statuses = {r.id: r.status for r in await Registration.filter(attendance="venue")}
+    assert [statuses[i] for i in queue] == ["confirmed"] * 3 + ["waitlisted"]
+    assert await promoted_messages() == {i: [0] for i in queue[:3]}
+    assert (await client.get(f"/api/v1/registrations/{last['id']}",
+                             params={"token": token_of(last)})).json()["waitlist_position"] == 1
+    await assert_counters_match_rows(event.id)
+
+    # Promoted a second time: the next revision of the message.
+    first = queued[0]
+    for mode in ("online", "venue"):
+        await client.post(f"/api/v1/registrations/{first['id']}/attendance",
+                          params={"token": token_of(first)}, json={"attendance": mode})
+    assert (await Registration.get(id=first["id"])).status == "waitlisted"
+    assert (await Registration.get(id=last["id"])).status == "confirmed"
+    # Unlimited: everyone left in the queue.
+    response = await client.patch("/api/v1/events/raise", headers=admin,
+                                  json={"capacity": {"venue": None, "online": None}})
+    assert response.json()["registrations"]["venue"]["waitlisted"] == 0
+    assert await promoted_messages() == {queue[0]: [0, 1], queue[1]: [0], queue[2]: [0],
+                                         queue[3]: [0]}
+    await assert_counters_match_rows(event.id)
+
+
+async def test_promotion_repairs_counters_that_count_too_many(client, admin):
+    event = await make_event(slug="drift", capacity={"venue": 1, "online": None})
+    for n in range(1, 4):
+        await register(client, "drift", n=n)
+    await Event.filter(id=event.id).update(venue_waitlisted=5)  # more than the 2 rows
+    response = await client.patch("/api/v1/events/drift", headers=admin,
+                                  json={"capacity": {"venue": 10, "online": None}})
+    assert response.json()["registrations"]["venue"]["confirmed"] == 3
+    assert response.json()["registrations"]["venue"]["waitlisted"] == 0
+    await assert_counters_match_rows(event.id)
+
+
+async def test_concurrent_cancellations_keep_counters_equal_to_rows(client):
+    event = await make_event(slug="leave", format="hybrid",
+                             capacity={"venue": 5, "online": None})
+    bodies = [(await register(client, "leave", n=n, attendance="venue")).json()
+              for n in range(1, 13)]
+    seated = [b for b in bodies if b["status"] == "confirmed"]
+    waiting = [b for b in bodies if b["status"] == "waitlisted"]
+    assert (len(seated), len(waiting)) == (5, 7)
+    leaving = seated[:4] + [waiting[1], waiting[4]]
+    responses = await asyncio.gather(*(
+        client.post(f"/api/v1/registrations/{b['id']}/cancel", params={"token": token_of(b)})
+        for b in leaving))
+    assert [r.json()["status"] for r in responses] == ["cancelled"] * len(leaving)
+
+    await assert_counters_match_rows(event.id)
+    fresh = await Event.get(id=event.id)
+    assert (fresh.venue_confirmed, fresh.venue_waitlisted) == (5, 1)
+    still_waiting = [b["id"] for b in waiting if b not in leaving]
+    statuses = {r.id: r.status for r in await Registration.all()}
+    # Four seats freed, five left in the queue: its first four are seated, in order.
+    assert [statuses[i] for i in still_waiting] == ["confirmed"] * 4 + ["waitlisted"]
+    # Whoever left from the queue may have been seated first, depending on the order.
+    messages = await promoted_messages()
+    assert {i: messages.pop(i) for i in still_waiting[:4]} == {i: [0] for i in still_waiting[:4]}
+    assert set(messages) <= {waiting[1]["id"], waiting[4]["id"]}
+    assert all(revisions == [0] for revisions in messages.values())
 
 
 async def test_same_email_twice_is_a_conflict(client):

@@ -1,4 +1,4 @@
-"""Inputs are declared once: the models, their field paths, and messages in the reader's language."""
+"""Inputs declared once: the models, their field paths, and messages in the reader's language."""
 
 from __future__ import annotations
 
@@ -101,8 +101,9 @@ async def open_form(client, slug: str, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang, expected, foreign", [
-    ("ja", ["メールアドレスの形式が正しくありません", "フリガナはひらがなかカタカナで入力してください",
-            "個人情報の取り扱いに同意"], ["is not a valid email", "must be written in kana"]),
+    ("ja", ["メールアドレスの形式が正しくありません",
+            "フリガナはひらがなかカタカナで入力してください", "個人情報の取り扱いに同意"],
+     ["is not a valid email", "must be written in kana"]),
     ("en", ["is not a valid email address", "must be written in kana",
             "please agree to the privacy notice"], ["メールアドレスの形式"]),
 ])

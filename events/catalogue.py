@@ -25,10 +25,10 @@ from events.inputs import (
     PartnerIn,
     SeriesIn,
     SessionIn,
+    Text100,
     in_zone,
     pair,
     parse,
-    text,
 )
 from events.models import (
     EVENT_STATUSES,
@@ -378,7 +378,7 @@ async def _event_values(check: Checker, change: EventPatch | None, data: dict, *
 
 
 class _References(BaseModel):
-    series: text(100) | None = None  # type: ignore[valid-type]
+    series: Text100 | None = None
     partners: list[PartnerIn] | None = None
 
 

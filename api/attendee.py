@@ -21,7 +21,7 @@ from api.v1.registrations import ticket_code
 from events import calendar, catalogue, tickets, vocabulary
 from events import registration as reg
 from events.errors import Conflict, Invalid, NotFound, Refused
-from events.models import Registration
+from events.models import Event, Registration
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex",
            "Referrer-Policy": "no-referrer"}
@@ -29,7 +29,7 @@ FORM_FIELDS = ("name", "name_kana", "email", "affiliation", "membership", "atten
                "locale")
 
 
-def _form_page(request: Request, event, lang: str, *, values: dict[str, Any] | None = None,
+def _form_page(request: Request, event: Event, lang: str, *, values: dict[str, Any] | None = None,
                errors: dict[str, str] | None = None, refusal: str | None = None,
                status: int = 200) -> Response:
     token = csrf_token(request)
@@ -41,7 +41,7 @@ def _form_page(request: Request, event, lang: str, *, values: dict[str, Any] | N
     return response
 
 
-def _seats(event) -> dict[str, int | None]:
+def _seats(event: Event) -> dict[str, int | None]:
     return {mode: (None if getattr(event, f"{mode}_capacity") is None else
                    max(getattr(event, f"{mode}_capacity") - getattr(event, f"{mode}_confirmed"),
                        0)) for mode in ("venue", "online")}
@@ -102,7 +102,7 @@ async def ticket_page(request: Request) -> Response:
         "when": vocabulary.span(s.starts_at, s.ends_at, tz, lang),
         "format": s.format,
         "venue": s.venue_name or (event.venue_name if vocabulary.serves_venue(s.format) else ""),
-    } for s in event.session_list  # type: ignore[attr-defined]
+    } for s in event.session_list
         if s.format in vocabulary.formats_for_mode(registration.attendance)]
     token = csrf_token(request)
     other_modes = [m for m in catalogue.attendance_modes(event) if m != registration.attendance]

@@ -18,7 +18,7 @@ from api.security import CSRF_FIELD
 E = TypeVar("E", bound=Callable[..., Any])
 HTML = {"text/html": {"schema": {"type": "string"}}}
 PLAIN = {"text/plain": {"schema": {"type": "string"}}}
-SECURED = [{"bearer": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def ref(name: str) -> dict[str, str]:

@@ -79,7 +79,7 @@ def card(event: Event, lang: str) -> dict[str, Any]:
         "title": vocabulary.pick(event.title_ja, event.title_en, lang),
         "summary": vocabulary.pick(event.summary_ja, event.summary_en, lang),
         "when": when,
-        "formats": sorted({s.format for s in event.session_list}),  # type: ignore[attr-defined]
+        "formats": sorted({s.format for s in event.session_list}),
     }
 
 
@@ -112,11 +112,10 @@ async def event_page(request: Request) -> Response:
         "venue": s.venue_name or (event.venue_name if vocabulary.serves_venue(s.format) else ""),
         "address": s.venue_address or (
             event.venue_address if vocabulary.serves_venue(s.format) else ""),
-    } for s in event.session_list]  # type: ignore[attr-defined]
+    } for s in event.session_list]
     partners = []
     for role in vocabulary.PARTNER_ROLES:
-        orgs = [p.organization for p in event.partner_list  # type: ignore[attr-defined]
-                if p.role == role]
+        orgs = [p.organization for p in event.partner_list if p.role == role]
         if orgs:
             partners.append((role, orgs))
     return render(request, "event.html", lang, c=card(event, lang), event=event,
@@ -163,8 +162,7 @@ def json_ld(event: Event, base_url: str, lang: str) -> Markup:
         locations.append({"@type": "VirtualLocation", "url": url})
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
-    organizers = [p.organization for p in event.partner_list  # type: ignore[attr-defined]
-                  if p.role == "organizer"]
+    organizers = [p.organization for p in event.partner_list if p.role == "organizer"]
     if organizers:
         data["organizer"] = [{"@type": "Organization",
                               "name": vocabulary.pick(o.name_ja, o.name_en, lang),

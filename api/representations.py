@@ -83,8 +83,8 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "registration_closes_at": iso(e.registration_closes_at, tz),
         "revision": e.revision,
         "registrations": seats(e),
-        "sessions": [session(s, e) for s in e.session_list],  # type: ignore[attr-defined]
-        "partners": [partner(p) for p in e.partner_list],  # type: ignore[attr-defined]
+        "sessions": [session(s, e) for s in e.session_list],
+        "partners": [partner(p) for p in e.partner_list],
         "owner": e.owner.slug if e.owner else None,
         "url": f"{base_url}/events/{e.slug}",
         "api_url": f"{base_url}/api/v1/events/{e.slug}",
@@ -97,7 +97,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
 
 def seats(e: Event) -> dict[str, Any]:
     """Counts per attendance mode, for the event's answer."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for mode in vocabulary.ATTENDANCE_MODES:
         capacity = getattr(e, f"{mode}_capacity")
         confirmed = getattr(e, f"{mode}_confirmed")

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 
 from events.access import ANONYMOUS, Actor, authenticate
+from events.config import Settings
 from events.errors import FieldError, Invalid, Unauthenticated
 
 MAX_BODY = 1_000_000
@@ -41,5 +42,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def settings(request: Request):
-    return request.app.state.settings
+def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured

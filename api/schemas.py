@@ -28,26 +28,16 @@ from pydantic.json_schema import (
 )
 from pydantic_core import core_schema
 
-from events.errors import CHECKIN_RESULTS
-from events.inputs import AUDIENCES
-from events.outbox import PURPOSES
-from events.vocabulary import (
-    ATTENDANCE_MODES,
-    EVENT_STATUSES,
-    MESSAGE_STATUSES,
-    PARTNER_ROLES,
-    REGISTRATION_STATUSES,
-    SESSION_FORMATS,
-)
+from events.errors import CheckinResult
+from events.inputs import Audience
+from events.outbox import Purpose
+from events.vocabulary import AttendanceMode as Mode
+from events.vocabulary import EventStatus, MessageStatus, PartnerRole, RegistrationStatus
+from events.vocabulary import SessionFormat as Format
 
 # A member an answer may leave out, but never sends as null: `event: str | Absent = None`
 # is an optional string in the schema (the None is only the model's placeholder).
 Absent = SkipJsonSchema[None]
-
-Format = Literal[SESSION_FORMATS]  # type: ignore[valid-type]
-Mode = Literal[ATTENDANCE_MODES]  # type: ignore[valid-type]
-RegistrationStatus = Literal[REGISTRATION_STATUSES]  # type: ignore[valid-type]
-CheckinResult = Literal[CHECKIN_RESULTS]  # type: ignore[valid-type]
 
 
 # ---- the catalogue ----------------------------------------------------------------------
@@ -106,7 +96,7 @@ class Session(BaseModel):
 class Partner(BaseModel):
     org: str
     name: Text
-    role: Literal[PARTNER_ROLES]  # type: ignore[valid-type]
+    role: PartnerRole
 
 
 class Capacity(BaseModel):
@@ -134,7 +124,7 @@ class Event(BaseModel):
     summary: Text
     description: Text
     series: Series | None
-    status: Literal[EVENT_STATUSES]  # type: ignore[valid-type]
+    status: EventStatus
     date_tbd: bool
     timezone: str
     starts_at: datetime | None
@@ -337,9 +327,9 @@ class Message(BaseModel):
     """One message of the outbox."""
 
     id: int
-    purpose: Literal[PURPOSES]  # type: ignore[valid-type]
+    purpose: Purpose
     revision: int | Absent = None
-    status: Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
+    status: MessageStatus
     registration: Recipient
     attempts: int
     last_error: str | None = Field(
@@ -373,7 +363,7 @@ class Broadcast(BaseModel):
     """A broadcast, or with dry_run only its count and preview."""
 
     id: int | Absent = None
-    audience: Literal[AUDIENCES]  # type: ignore[valid-type]
+    audience: Audience
     count: int = Field(description="Recipients")
     dry_run: bool | Absent = None
     created_at: datetime | Absent = None

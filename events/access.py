@@ -31,7 +31,7 @@ class Actor:
         if self.is_admin:
             return True
         return self.role == "organizer" and self.organization_id is not None and (
-            self.organization_id == event.owner_id  # type: ignore[attr-defined]
+            self.organization_id == event.owner_id
         )
 
     def require_admin(self) -> None:
@@ -92,8 +92,8 @@ async def authenticate(raw: str, now: datetime) -> Actor:
     # One cheap UPDATE, only when the stored minute is stale, keeps the hot path light.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return Actor(role=key.role, organization_id=key.organization_id,  # type: ignore[attr-defined]
-                 event_id=key.event_id, key_id=key.id)  # type: ignore[attr-defined]
+    return Actor(role=key.role, organization_id=key.organization_id,
+                 event_id=key.event_id, key_id=key.id)
 
 
 async def revoke_key(key_id: int, now: datetime) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from events import inputs, mail, outbox
+from events import db, inputs, mail, outbox
 from events.access import Actor
 from events.config import Settings
 from events.errors import NotFound
@@ -64,6 +65,15 @@ def audience_query(event: Event, audience: str) -> QuerySet[Registration]:
     return query.exclude(checked_in)
 
 
+def _content(email: EmailMessage, subtype: str) -> str:
+    """The text of the message's text/`subtype` body."""
+    part = email.get_body((subtype,))
+    if part is None:
+        raise ValueError(f"the composed message has no text/{subtype} body")
+    text: str = part.get_content()
+    return text
+
+
 async def preview(event: Event, draft: Draft, settings: Settings, now: datetime
                   ) -> dict[str, Any]:
     """The message as a recipient in each language would get it (the first recipient
@@ -91,8 +101,8 @@ async def preview(event: Event, draft: Draft, settings: Settings, now: datetime
             message_id=f"<preview@{settings.host}>", broadcast=broadcast))
         previews[lang] = {
             "subject": str(email["Subject"]),
-            "text": email.get_body(("plain",)).get_content(),  # type: ignore[union-attr]
-            "html": email.get_body(("html",)).get_content(),  # type: ignore[union-attr]
+            "text": _content(email, "plain"),
+            "html": _content(email, "html"),
         }
     return {"audience": draft.audience, "count": count, "dry_run": draft.dry_run,
             "preview": previews}
@@ -105,8 +115,8 @@ async def send(event: Event, draft: Draft, actor: Actor, now: datetime) -> Broad
             event_id=event.id, audience=draft.audience, subject_ja=draft.subject[0],
             subject_en=draft.subject[1], body_ja=draft.body[0], body_en=draft.body[1],
             api_key_id=actor.key_id, created_at=now, using_db=conn)
-        ids = await audience_query(event, draft.audience).using_db(conn).values_list(
-            "id", flat=True)
+        ids: list[int] = await db.column(
+            audience_query(event, draft.audience).using_db(conn), "id")
         await outbox.queue_many([outbox.new_row(i, "broadcast", broadcast.id, now,
                                                 broadcast_id=broadcast.id) for i in ids], conn)
         broadcast.recipients = len(ids)

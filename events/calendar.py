@@ -25,7 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
+from icalendar import (
+    Calendar,
+    Parameters,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vText,
+)
 from icalendar import Event as VEvent
 
 from events.models import Event, Session
@@ -147,7 +154,7 @@ def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, met
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", method)
-    head = cal.to_ical()
+    head: bytes = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     zones = b"".join(_vtimezone(tzid) for tzid in sorted(entries.tzids - UTC_ZONES))
     return head[:-len(end)] + zones + entries.ical + end
@@ -217,7 +224,7 @@ class EntryCache:
 # ---- one event's VEVENTs -------------------------------------------------------------------
 
 def _sessions(event: Event) -> list[Session]:
-    return list(event.session_list)  # type: ignore[attr-defined]
+    return list(event.session_list)
 
 
 def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
@@ -263,9 +270,10 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
         categories.append(translate(f"format_{s.format}", lang))
         ve.add("CATEGORIES", categories)
         if online_here:
-            ve.add("CONFERENCE", stream_url, parameters={
+            # Parameters, not a plain dict: icalendar types a dict's values as str only.
+            ve.add("CONFERENCE", stream_url, parameters=Parameters({
                 "VALUE": "URI", "FEATURE": ["VIDEO", "AUDIO"],
-                "LABEL": translate("live_stream", lang)})
+                "LABEL": translate("live_stream", lang)}))
         if finish is not None:
             finish(ve)
         chunks.append(ve.to_ical())
@@ -302,7 +310,7 @@ def _partners_text(event: Event, lang: str) -> list[str]:
     lines = []
     for role in PARTNER_ROLES:
         names = [pick(p.organization.name_ja, p.organization.name_en, lang)
-                 for p in event.partner_list  # type: ignore[attr-defined]
+                 for p in event.partner_list
                  if p.role == role]
         if names:
             separator = translate("list_separator", lang)
@@ -338,7 +346,7 @@ def _frame(uid: str, name: str, timezone: str) -> bytes:
     cal.add("X-WR-TIMEZONE", timezone)
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", "PT1H")
-    ical = cal.to_ical()
+    ical: bytes = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     assert ical.endswith(end)
     return ical[:-len(end)]
@@ -376,7 +384,8 @@ def _vtimezone(tzid: str) -> bytes:
         part.add("TZOFFSETFROM", offset_from)
         part.add("TZOFFSETTO", offset_to)
         zone.add_component(part)
-    return zone.to_ical()
+    ical: bytes = zone.to_ical()
+    return ical
 
 
 State = tuple[timedelta, bool, str]

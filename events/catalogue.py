@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from events import outbox, seats
+from events import db, outbox, seats
 from events.access import Actor
 from events.errors import Conflict, Forbidden, Invalid, NotFound
 from events.inputs import (
@@ -116,13 +116,13 @@ async def load_details(events: list[Event]) -> None:
     partners: dict[int, list[EventPartner]] = {i: [] for i in ids}
     if ids:
         for s in await Session.filter(event_id__in=ids).order_by("starts_at", "position", "id"):
-            sessions[s.event_id].append(s)  # type: ignore[attr-defined]
+            sessions[s.event_id].append(s)
         for p in await EventPartner.filter(event_id__in=ids).prefetch_related(
                 "organization").order_by("position", "id"):
-            partners[p.event_id].append(p)  # type: ignore[attr-defined]
+            partners[p.event_id].append(p)
     for e in events:
-        e.session_list = sessions[e.id]  # type: ignore[attr-defined]
-        e.partner_list = partners[e.id]  # type: ignore[attr-defined]
+        e.session_list = sessions[e.id]
+        e.partner_list = partners[e.id]
 
 
 @dataclass
@@ -191,7 +191,7 @@ async def list_events(params: Mapping[str, str], *, include_drafts: bool = False
     return Page(items, next_cursor)
 
 
-def _date_param(check: Checker, params: Mapping[str, str], name: str):
+def _date_param(check: Checker, params: Mapping[str, str], name: str) -> date | None:
     if name not in params:
         return None
     value = parse_date(params[name])
@@ -273,11 +273,11 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
         check, change, data, partial=True, default_timezone=event.timezone, event=event)
     check.done()
 
-    before = _schedule_of(event, event.session_list)  # type: ignore[attr-defined]
+    before = _schedule_of(event, event.session_list)
     for name, value in values.items():
         setattr(event, name, value)
     final_sessions = sessions if sessions is not None else [
-        _session_values(s) for s in event.session_list]  # type: ignore[attr-defined]
+        _session_values(s) for s in event.session_list]
     _check_shape(check, values | _current(event), final_sessions)
     check.done()
     if partners is not None and not actor.is_admin:
@@ -301,8 +301,9 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
                 # Atomic under the row lock: two concurrent changes give two SEQUENCE steps.
                 await Event.filter(id=event.id).using_db(conn).update(
                     revision=F("revision") + 1)
-                event.revision = (await Event.filter(id=event.id).using_db(conn).values_list(
-                    "revision", flat=True))[0]
+                revisions: list[int] = await db.column(
+                    Event.filter(id=event.id).using_db(conn), "revision")
+                event.revision = revisions[0]
             for mode in ATTENDANCE_MODES:  # a raised capacity seats the waiting list
                 if f"{mode}_capacity" in values:
                     await seats.promote(event.id, mode, now, conn)
@@ -329,8 +330,10 @@ def _read_event(check: Checker, model: type[EventPatch], data: Any) -> EventPatc
         return None
 
 
-async def _event_values(check: Checker, change: EventPatch | None, data: dict, *,
-                        partial: bool, default_timezone: str, event: Event | None = None):
+async def _event_values(
+        check: Checker, change: EventPatch | None, data: dict[str, Any], *, partial: bool,
+        default_timezone: str, event: Event | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[tuple[Organization, str]] | None]:
     """Column values, session rows and partners from a valid change; database checks too."""
     if change is None:
         # Still name unknown series and organizations in the same answer.
@@ -382,7 +385,7 @@ class _References(BaseModel):
     partners: list[PartnerIn] | None = None
 
 
-def _salvage(data: dict) -> _References | None:
+def _salvage(data: dict[str, Any]) -> _References | None:
     try:
         return _References.model_validate(data)
     except ValidationError:
@@ -424,7 +427,7 @@ async def _partners(check: Checker, partners: list[PartnerIn]) -> list[tuple[Org
             check.fail(f"partners[{i}]", "partner_twice", slug=p.org, role=p.role)
         seen.add((p.org, p.role))
     orgs = {o.slug: o for o in await Organization.filter(slug__in=[p.org for p in partners])}
-    found = []
+    found: list[tuple[Organization, str]] = []
     for i, p in enumerate(partners):
         if p.org not in orgs:
             check.fail(f"partners[{i}].org", "unknown_organization", slug=p.org)
@@ -433,7 +436,7 @@ async def _partners(check: Checker, partners: list[PartnerIn]) -> list[tuple[Org
     return found
 
 
-def _check_shape(check: Checker, values: dict[str, Any], sessions: list[dict]) -> None:
+def _check_shape(check: Checker, values: dict[str, Any], sessions: list[dict[str, Any]]) -> None:
     """Rules across fields, checked on the final state of the event."""
     opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
     if isinstance(opens, datetime) and isinstance(closes, datetime) and closes <= opens:
@@ -461,8 +464,12 @@ def _session_values(s: Session) -> dict[str, Any]:
     }
 
 
-def _schedule_of(event: Event, sessions: list) -> tuple:
-    def norm(s: Any) -> tuple:
+# The event's SCHEDULE_FIELDS and its sessions' times and places: a change raises the revision.
+Schedule = tuple[tuple[Any, ...], list[tuple[Any, ...]]]
+
+
+def _schedule_of(event: Event, sessions: list[Session] | list[dict[str, Any]]) -> Schedule:
+    def norm(s: Session | dict[str, Any]) -> tuple[Any, ...]:
         s = s if isinstance(s, dict) else _session_values(s)
         return (s["starts_at"], s["ends_at"], s["format"], s["venue_name"], s["venue_address"])
 

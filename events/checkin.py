@@ -64,7 +64,8 @@ class Outcome:
 
     @property
     def result(self) -> str:
-        return self.answer["result"]
+        result: str = self.answer["result"]
+        return result
 
     @property
     def status(self) -> int:
@@ -253,7 +254,7 @@ async def _admit(door: Door, scan: Scan, base: dict[str, Any], registration: Reg
             admission = await _insert_admission(conn, values)
             if admission is None:
                 admission = await Admission.get(registration_id=registration.id,
-                                                day=base["day"]).using_db(conn)
+                                                day=base["day"], using_db=conn)
                 answer = await _collision(door, conn, base, admission, registration, session,
                                           when, scan.gate, offline=offline)
             else:
@@ -299,7 +300,7 @@ async def _admit_postgres(scan: Scan, values: dict[str, Any], answer: dict[str, 
     """Admit and record in one statement; False when the ticket entered already today."""
     rows = await get_connection("default").execute_query_dict(ADMIT_POSTGRES, [
         values["registration_id"], values["event_id"], values["session_id"], values["day"],
-        values["gate"], values["admitted_at"], scan.api_key_id, scan.nonce,  # type: ignore[attr-defined]
+        values["gate"], values["admitted_at"], scan.api_key_id, scan.nonce,
         scan.code, scan.offline, scan.received_at, json.dumps(answer, ensure_ascii=False)])
     return bool(rows)
 
@@ -331,7 +332,7 @@ async def _collision(door: Door, conn: Any, base: dict[str, Any], admission: Adm
             conn).update(admitted_at=when, gate=gate, session_id=session.id)
         if moved:
             admission.admitted_at, admission.gate = when, gate
-            admission.session_id = session.id  # type: ignore[attr-defined]
+            admission.session_id = session.id
             await Registration.filter(
                 Q(checked_in_at__isnull=True) | Q(checked_in_at__gt=when),
                 id=registration.id).using_db(conn).update(checked_in_at=when)
@@ -360,7 +361,7 @@ async def _record(scan: Scan, answer: dict[str, Any]) -> Outcome:
 
 
 async def _replay(scan: Scan) -> Outcome:
-    stored = await Scan.get(event_id=scan.event_id, nonce=scan.nonce)  # type: ignore[attr-defined]
+    stored = await Scan.get(event_id=scan.event_id, nonce=scan.nonce)
     return Outcome(stored.answer, replayed=True)
 
 
@@ -379,7 +380,7 @@ def _answer(base: dict[str, Any], result: str, **more: Any) -> dict[str, Any]:
 
 def _entry(admission: Admission, tz: ZoneInfo) -> dict[str, Any]:
     return {"at": _local(admission.admitted_at, tz), "gate": admission.gate,
-            "session": admission.session_id}  # type: ignore[attr-defined]
+            "session": admission.session_id}
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
+from tortoise.queryset import QuerySet
 
 from events.config import Settings
 
@@ -91,6 +92,16 @@ async def migrate(settings: Settings) -> list[str]:
 
 async def ping() -> None:
     await get_connection("default").execute_query("SELECT 1")
+
+
+async def column(query: QuerySet[Any], field: str) -> list[Any]:
+    """One field of every row the query selects: `values_list(field, flat=True)`.
+
+    Here so the result is typed as what it is, a list of values: tortoise types every
+    `values_list` as rows of tuples, `flat` or not (tortoise-orm issue 1112).
+    """
+    values: list[Any] = await query.values_list(field, flat=True)
+    return values
 
 
 def dialect() -> str:

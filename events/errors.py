@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 class Code(StrEnum):
@@ -61,9 +62,10 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.WRONG_EVENT: (422, "Scan: the ticket belongs to another event."),
 }
 # A scan's `result`: success, or the code of its refusal.
-CHECKIN_RESULTS: tuple[str, ...] = (
+CheckinResult = Literal[
     "checked_in", Code.ALREADY_CHECKED_IN, Code.DUPLICATE, Code.CANCELLED, Code.WAITLISTED,
-    Code.ONLINE_ONLY, Code.WRONG_DAY, Code.WRONG_EVENT, Code.INVALID)
+    Code.ONLINE_ONLY, Code.WRONG_DAY, Code.WRONG_EVENT, Code.INVALID]
+CHECKIN_RESULTS: tuple[str, ...] = get_args(CheckinResult)
 
 
 @dataclass
@@ -73,7 +75,7 @@ class FieldError:
     field: str
     message: str
     key: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, path: str, key: str, **params: Any) -> FieldError:

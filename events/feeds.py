@@ -23,7 +23,7 @@ from tortoise.connection import get_connection
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from events import calendar, catalogue
+from events import calendar, catalogue, db
 from events.errors import FieldError, Invalid, NotFound
 from events.models import Event, EventPartner
 from events.validation import is_slug
@@ -274,7 +274,7 @@ async def _build(query: FeedQuery, marker: tuple[Any, ...], *, base_url: str, si
                 valid_until)
 
 
-async def _entries(rows: list[tuple], query: FeedQuery, base_url: str,
+async def _entries(rows: list[tuple[Any, ...]], query: FeedQuery, base_url: str,
                    cache: calendar.EntryCache) -> list[calendar.Entries]:
     """Each event's VEVENTs: from the cache, or loaded and serialized if it changed."""
     def key(event_id: int, revision: int, updated_at: datetime) -> calendar.EntryKey:
@@ -335,13 +335,13 @@ async def _newest_change(candidates: QuerySet[Event], marker: tuple[Any, ...],
     """
     times = [marker[0] or datetime(1970, 1, 1, tzinfo=UTC)]
     expired = candidates.filter(status="cancelled", ends_at__lt=now - CANCELLED_KEPT)
-    gone = await expired.order_by("-ends_at").limit(1).values_list("ends_at", flat=True)
+    gone: list[datetime] = await db.column(expired.order_by("-ends_at").limit(1), "ends_at")
     if gone:
         times.append(gone[0] + CANCELLED_KEPT)
     return max(times)
 
 
-def _leaves_window(rows: list[tuple]) -> datetime | None:
+def _leaves_window(rows: list[tuple[Any, ...]]) -> datetime | None:
     """When the next cancelled event leaves the feed: the cached feed is good until then."""
     ends = [r[4] + CANCELLED_KEPT for r in rows if r[3] == "cancelled" and r[4] is not None]
     return min(ends) if ends else None

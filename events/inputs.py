@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,13 +30,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from events.errors import CHECKIN_RESULTS, FieldError, Invalid
+from events.errors import CheckinResult, FieldError, Invalid
 from events.vocabulary import (
     ATTENDANCE_MODES,
-    EVENT_STATUSES,
     LANGUAGES,
-    PARTNER_ROLES,
-    SESSION_FORMATS,
+    AttendanceMode,
+    EventStatus,
+    Language,
+    PartnerRole,
+    SessionFormat,
 )
 
 # Row ids are 32-bit integers on both databases.
@@ -101,7 +103,7 @@ def path(loc: Iterable[int | str]) -> str:
     return text or "body"
 
 
-def _without_union_tags(loc: tuple) -> tuple:
+def _without_union_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """An `A | B` field names the branch in the path ('venue', 'VenueIn'): drop it."""
     return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
 
@@ -403,7 +405,7 @@ class SessionIn(Closed):
     title: Bilingual300 | None = None
     starts_at: Instant
     ends_at: Instant
-    format: Literal[SESSION_FORMATS]  # type: ignore[valid-type]
+    format: SessionFormat
     venue: VenueIn | None = None
 
     @field_validator("id", mode="before")
@@ -416,7 +418,7 @@ class SessionIn(Closed):
 
 class PartnerIn(Closed):
     org: Annotated[Text100, AfterValidator(_not_empty)]
-    role: Literal[PARTNER_ROLES]  # type: ignore[valid-type]
+    role: PartnerRole
 
 
 class EventPatch(Closed):
@@ -428,7 +430,7 @@ class EventPatch(Closed):
     summary: Bilingual5000 | None = None
     description: Bilingual50000 | None = None
     series: Text100 | None = Field(default=None, description="A series slug; null for none.")
-    status: Literal[EVENT_STATUSES] | None = None  # type: ignore[valid-type]
+    status: EventStatus | None = None
     date_tbd: StrictBool | None = None
     timezone: TimeZoneName | None = Field(
         default=None, description="IANA time zone; empty or null keeps the current one "
@@ -444,7 +446,7 @@ class EventPatch(Closed):
 
     @field_validator("sessions", "partners", mode="after")
     @classmethod
-    def _lists_not_null(cls, value: list | None) -> list | None:
+    def _lists_not_null(cls, value: list[Any] | None) -> list[Any] | None:
         if value is None:  # sent as null: the lists can be emptied, not nulled
             raise fail("not_list")
         return value
@@ -495,14 +497,14 @@ class RegistrationIn(Closed):
     affiliation: Line300 | None = None
     membership: Line100 | None = Field(
         default=None, description="none, member, oic_member or an organization slug")
-    attendance: Literal[ATTENDANCE_MODES] | None = Field(  # type: ignore[valid-type]
+    attendance: AttendanceMode | None = Field(
         default=None, description="Default: the only mode the event offers.")
-    locale: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
+    locale: Language | None = None
     consent: StrictBool | None = None
 
 
 class AttendanceIn(Closed):
-    attendance: Literal[ATTENDANCE_MODES]  # type: ignore[valid-type]
+    attendance: AttendanceMode
 
 
 # ---- the door -----------------------------------------------------------------------------
@@ -529,14 +531,15 @@ class ScanIn(Closed):
     scanned_at: Instant | None = Field(
         default=None, description="When an offline scan was made; its day and order come "
                                   "from this time")
-    offline_result: Literal[CHECKIN_RESULTS] | None = Field(  # type: ignore[valid-type]
+    offline_result: CheckinResult | None = Field(
         default=None, description="What the offline device showed; an entry it refused "
                                   "admits nobody")
 
 
 # ---- mail ---------------------------------------------------------------------------------
 
-AUDIENCES = ("all", "venue", "online", "checked_in", "not_checked_in", "waitlisted")
+Audience = Literal["all", "venue", "online", "checked_in", "not_checked_in", "waitlisted"]
+AUDIENCES: tuple[Audience, ...] = get_args(Audience)
 
 
 def _subject_line(value: Any) -> Any:
@@ -551,7 +554,7 @@ class BroadcastIn(Closed):
     subject: Annotated[Bilingual150, AfterValidator(_require_text),
                        AfterValidator(_subject_line)]
     body: Annotated[Bilingual20000, AfterValidator(_require_text)]
-    audience: Literal[AUDIENCES] = Field(  # type: ignore[valid-type]
+    audience: Audience = Field(
         default="all", description="Default: all (confirmed and waitlisted). "
                                    "Unsubscribed registrations are always left out.")
     dry_run: StrictBool = Field(default=False,

@@ -163,7 +163,7 @@ class Composer:
         msg.add_alternative(html, subtype="html", charset="utf-8")
         if context["qr_cid"]:
             code = tickets.sign(self.ticket_key, event.id, r.id)
-            html_part = msg.get_payload()[1]  # type: ignore[index]
+            html_part = list(msg.iter_parts())[1]  # [text, html]: the alternatives so far
             html_part.add_related(tickets.qr_png(code), "image", "png",
                                   cid=f"<{context['qr_cid']}>", disposition="inline",
                                   filename="ticket-qr.png")
@@ -179,7 +179,7 @@ class Composer:
 
     def invitation(self, facts: Facts, lang: str) -> bytes | None:
         r, event = facts.registration, facts.event
-        mode_sessions = [s for s in event.session_list  # type: ignore[attr-defined]
+        mode_sessions = [s for s in event.session_list
                          if s.format in formats_for_mode(r.attendance)]
         if not facts.invitation or not mode_sessions:
             return None
@@ -201,7 +201,7 @@ class Composer:
             "when": span(s.starts_at, s.ends_at, tz, lang),
             "format": translate(f"format_{s.format}", lang),
             "venue": _venue(event, s) if r.attendance == "venue" else "",
-        } for s in event.session_list  # type: ignore[attr-defined]
+        } for s in event.session_list
             if s.format in mode_formats]
         confirmed = r.status == "confirmed" and event.status != "cancelled"
         online = r.attendance == "online" and confirmed

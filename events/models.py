@@ -1,6 +1,13 @@
-"""The data model. Times are stored as aware UTC and shown in the event's time zone."""
+"""The data model. Times are stored as aware UTC and shown in the event's time zone.
+
+Each foreign key `x` also gives its instances an `x_id` attribute holding the raw key; it is
+declared below as a bare annotation (`event_id: int`), which tortoise ignores (only field
+objects make columns) and which tells type checkers the attribute exists.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -55,6 +62,8 @@ class Event(Model):
     owner: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "kaigi.Organization", related_name="owned_events", null=True, on_delete=fields.SET_NULL
     )
+    series_id: int | None
+    owner_id: int | None
     status = fields.CharField(max_length=16, default="scheduled", db_index=True)
     date_tbd = fields.BooleanField(default=False)
     timezone = fields.CharField(max_length=64, default=DEFAULT_TIMEZONE)
@@ -86,6 +95,9 @@ class Event(Model):
 
     sessions: fields.ReverseRelation[Session]
     partners: fields.ReverseRelation[EventPartner]
+    # Not columns: the sorted sessions and partners that catalogue.load_details attaches.
+    session_list: list[Session]
+    partner_list: list[EventPartner]
 
     class Meta:
         table = "event"
@@ -96,6 +108,7 @@ class Session(Model):
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
         "kaigi.Event", related_name="sessions", on_delete=fields.CASCADE
     )
+    event_id: int
     position = fields.IntField(default=0)
     title_ja = fields.CharField(max_length=300, default="")
     title_en = fields.CharField(max_length=300, default="")
@@ -117,6 +130,8 @@ class EventPartner(Model):
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "kaigi.Organization", related_name="partnerships", on_delete=fields.CASCADE
     )
+    event_id: int
+    organization_id: int
     role = fields.CharField(max_length=16)
     position = fields.IntField(default=0)
 
@@ -130,6 +145,7 @@ class Registration(Model):
     event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
         "kaigi.Event", related_name="registrations", on_delete=fields.CASCADE
     )
+    event_id: int
     # The attendee's secret for their ticket page and the self-service API (192 bits).
     token = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
@@ -191,6 +207,8 @@ class Notification(Model):
     broadcast: fields.ForeignKeyNullableRelation[Broadcast] = fields.ForeignKeyField(
         "kaigi.Broadcast", related_name="messages", null=True, on_delete=fields.CASCADE
     )
+    registration_id: int
+    broadcast_id: int | None
 
     class Meta:
         table = "notification"
@@ -214,6 +232,8 @@ class Broadcast(Model):
     api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
         "kaigi.ApiKey", related_name="broadcasts", null=True, on_delete=fields.SET_NULL
     )
+    event_id: int
+    api_key_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -233,6 +253,9 @@ class Admission(Model):
     session: fields.ForeignKeyNullableRelation[Session] = fields.ForeignKeyField(
         "kaigi.Session", related_name="admissions", null=True, on_delete=fields.SET_NULL
     )
+    registration_id: int
+    event_id: int
+    session_id: int | None
     # The local date (event time zone) of the session day, ISO format.
     day = fields.CharField(max_length=10)
     gate = fields.CharField(max_length=100, default="")
@@ -259,6 +282,10 @@ class Scan(Model):
     api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
         "kaigi.ApiKey", related_name="scans", null=True, on_delete=fields.SET_NULL
     )
+    event_id: int
+    registration_id: int | None
+    admission_id: int | None
+    api_key_id: int | None
     # A client's id for this scan: the same nonce again is a retry of the same scan.
     nonce = fields.CharField(max_length=100, null=True)
     code = fields.CharField(max_length=200, default="")
@@ -268,7 +295,7 @@ class Scan(Model):
     scanned_at = fields.DatetimeField()
     received_at = fields.DatetimeField()
     # The answer given, replayed verbatim for a retried nonce.
-    answer = fields.JSONField(default=dict)
+    answer: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "scan"
@@ -285,6 +312,8 @@ class ApiKey(Model):
     event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
         "kaigi.Event", related_name="api_keys", null=True, on_delete=fields.CASCADE
     )
+    organization_id: int | None
+    event_id: int | None
     # SHA-256 of the key: keys are 256-bit random, so a fast hash is enough.
     key_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=16)

@@ -16,22 +16,26 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from tortoise.connection import get_connection
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
+from events import db
 from events.errors import Code, Conflict, NotFound
 from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session
 from events.validation import Checker
 from events.vocabulary import ATTENDANCE_MODES, formats_for_mode
 
-REGISTRATION_PURPOSES = ("confirmed", "waitlisted", "promoted", "attendance_changed",
-                         "cancelled")
-PURPOSES = (*REGISTRATION_PURPOSES, "event_changed", "event_cancelled", "reminder",
-            "broadcast")
+RegistrationPurpose = Literal["confirmed", "waitlisted", "promoted", "attendance_changed",
+                              "cancelled"]
+Purpose = Literal[RegistrationPurpose, "event_changed", "event_cancelled", "reminder",
+                  "broadcast"]
+REGISTRATION_PURPOSES: tuple[RegistrationPurpose, ...] = get_args(RegistrationPurpose)
+PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 INSERT_BATCH = 500
 
 
@@ -59,9 +63,8 @@ async def queue_event_change(event: Event, now: datetime, conn: Any) -> int:
     if event.status == "draft":
         return 0
     purpose = "event_cancelled" if event.status == "cancelled" else "event_changed"
-    ids = await Registration.filter(
-        event_id=event.id, status__in=("confirmed", "waitlisted")).using_db(conn).values_list(
-        "id", flat=True)
+    ids: list[int] = await db.column(Registration.filter(
+        event_id=event.id, status__in=("confirmed", "waitlisted")).using_db(conn), "id")
     await queue_many([new_row(i, purpose, event.revision, now) for i in ids], conn)
     return len(ids)
 
@@ -79,8 +82,8 @@ async def queue_reminders(now: datetime, lead: timedelta) -> int:
         event__status__in=("scheduled", "tentative"), event__date_tbd=False,
     ).prefetch_related("event")
     wanted: list[Notification] = []
-    for event_id in {s.event_id for s in soon}:  # type: ignore[attr-defined]
-        event = next(s.event for s in soon if s.event_id == event_id)  # type: ignore[attr-defined]
+    for event_id in {s.event_id for s in soon}:
+        event = next(s.event for s in soon if s.event_id == event_id)
         sessions = await Session.filter(event_id=event_id).order_by("starts_at", "id")
         firsts = {mode: _first_of_each_day(sessions, mode, ZoneInfo(event.timezone))
                   for mode in ATTENDANCE_MODES}
@@ -90,7 +93,7 @@ async def queue_reminders(now: datetime, lead: timedelta) -> int:
             continue
         attendees = await Registration.filter(event_id=event_id, status="confirmed").values(
             "id", "attendance", "created_at")
-        session_ids = [s.id for s in soon if s.event_id == event_id]  # type: ignore[attr-defined]
+        session_ids = [s.id for s in soon if s.event_id == event_id]
         queued = set(await Notification.filter(
             purpose="reminder", revision__in=session_ids,
             registration__event_id=event_id).values_list("registration_id", "revision"))
@@ -142,20 +145,20 @@ async def claim(worker: str, now: datetime, *, limit: int, lease: timedelta) -> 
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict(CLAIM_POSTGRES, [worker, until, now, limit])
         return sorted(r["id"] for r in rows)
-    candidates = await Notification.filter(_due(now)).order_by(
-        "next_attempt_at", "id").limit(limit).values_list("id", flat=True)
+    candidates: list[int] = await db.column(Notification.filter(_due(now)).order_by(
+        "next_attempt_at", "id").limit(limit), "id")
     if not candidates:
         return []
     # The due condition again, in the UPDATE itself: of two workers reading the same
     # candidates, the second one's UPDATE matches nothing.
     await Notification.filter(_due(now), id__in=candidates).update(
         status="sending", claimed_by=worker, claimed_until=until, attempts=F("attempts") + 1)
-    return sorted(await Notification.filter(
-        id__in=candidates, status="sending", claimed_by=worker, claimed_until=until,
-    ).values_list("id", flat=True))
+    claimed: list[int] = await db.column(Notification.filter(
+        id__in=candidates, status="sending", claimed_by=worker, claimed_until=until), "id")
+    return sorted(claimed)
 
 
-def _held(message_id: int, worker: str):
+def _held(message_id: int, worker: str) -> QuerySet[Notification]:
     return Notification.filter(id=message_id, status="sending", claimed_by=worker)
 
 
@@ -200,7 +203,8 @@ async def release(ids: list[int], worker: str, now: datetime) -> int:
 async def set_message_id(message_id: int, value: str) -> str:
     """The first attempt names the message; every later attempt reuses that name."""
     await Notification.filter(id=message_id, message_id__isnull=True).update(message_id=value)
-    return (await Notification.filter(id=message_id).values_list("message_id", flat=True))[0]
+    names: list[str] = await db.column(Notification.filter(id=message_id), "message_id")
+    return names[0]
 
 
 @dataclass(frozen=True)
@@ -215,8 +219,10 @@ class Backoff:
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
         exponent = min(max(attempts - 1, 0), 30)
-        ceiling = min(self.cap, self.first * (2 ** exponent))
-        return ceiling * (rng or random).uniform(0.5, 1.0)
+        doubling: int = 2 ** exponent
+        ceiling = min(self.cap, self.first * doubling)
+        jitter: float = (rng or random).uniform(0.5, 1.0)
+        return ceiling * jitter
 
 
 # ---- for organizers --------------------------------------------------------------------------
@@ -240,7 +246,7 @@ async def list_messages(event: Event, params: Mapping[str, str]) -> tuple[
     check.done()
     rows = await query.order_by("-id").limit(limit + 1).prefetch_related("registration")
     items = rows[:limit]
-    counts = {s: 0 for s in MESSAGE_STATUSES}
+    counts: dict[str, int] = {s: 0 for s in MESSAGE_STATUSES}
     for status_name, count in await _counts(event):
         counts[status_name] = count
     return items, (str(items[-1].id) if len(rows) > limit else None), counts

@@ -21,7 +21,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from events import inputs, seats
+from events import db, inputs, seats
 from events.catalogue import attendance_modes
 from events.errors import Code, Conflict, Invalid, NotFound, Refused
 from events.inputs import AttendanceIn, RegistrationIn
@@ -142,7 +142,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def _notify(registration: Registration, purpose: str, now: datetime, conn,
+async def _notify(registration: Registration, purpose: str, now: datetime, conn: Any,
                   revision: int | None = None) -> None:
     if revision is None:
         revision = await Notification.filter(
@@ -194,11 +194,11 @@ async def _reactivate(existing: Registration, values: dict[str, Any], now: datet
     mode = values["attendance"]
     async with in_transaction() as conn:
         position = None
-        if await seats.take_seat(existing.event_id, mode, conn):  # type: ignore[attr-defined]
+        if await seats.take_seat(existing.event_id, mode, conn):
             status, queue = "confirmed", 0
         else:
             status = "waitlisted"
-            queue, position = await seats.join_queue(existing.event_id, mode, conn)  # type: ignore[attr-defined]
+            queue, position = await seats.join_queue(existing.event_id, mode, conn)
         changes = {k: v for k, v in values.items()
                    if k not in ("event_id", "token", "created_at", "email_normalized")}
         updated = await Registration.filter(id=existing.id, status="cancelled").using_db(
@@ -235,7 +235,7 @@ async def waitlist_position(registration: Registration) -> int | None:
     if registration.status != "waitlisted":
         return None
     return await Registration.filter(
-        event_id=registration.event_id, attendance=registration.attendance,  # type: ignore[attr-defined]
+        event_id=registration.event_id, attendance=registration.attendance,
         status="waitlisted", queue_seq__lte=registration.queue_seq,
     ).count()
 
@@ -244,8 +244,8 @@ async def cancel(registration: Registration, *, now: datetime) -> Registration:
     """Idempotent: cancelling twice is fine. Frees the seat and promotes in order."""
     async with in_transaction() as conn:
         # Lock the event first: it orders us with concurrent seat changes.
-        await seats.lock_event(registration.event_id, conn)  # type: ignore[attr-defined]
-        current = await Registration.get(id=registration.id).using_db(conn)
+        await seats.lock_event(registration.event_id, conn)
+        current = await Registration.get(id=registration.id, using_db=conn)
         if current.status == "cancelled":
             return registration
         await seats.release(current, conn)
@@ -256,7 +256,7 @@ async def cancel(registration: Registration, *, now: datetime) -> Registration:
         current.status = "cancelled"
         await _notify(current, "cancelled", now, conn)
         if was_confirmed:
-            await seats.promote(current.event_id, current.attendance, now, conn)  # type: ignore[attr-defined]
+            await seats.promote(current.event_id, current.attendance, now, conn)
     return await Registration.get(id=registration.id).prefetch_related("event")
 
 
@@ -275,7 +275,7 @@ async def switch_attendance(registration: Registration, data: Any, *, now: datet
         return Answer(registration, await waitlist_position(registration))
     async with in_transaction() as conn:
         await seats.lock_event(event.id, conn)
-        current = await Registration.get(id=registration.id).using_db(conn)
+        current = await Registration.get(id=registration.id, using_db=conn)
         if current.status == "cancelled":
             raise Refused(Code.REGISTRATION_CANCELLED, "This registration is cancelled.")
         old_mode, was_confirmed = current.attendance, current.status == "confirmed"
@@ -335,11 +335,11 @@ async def positions(registrations: list[Registration]) -> dict[int, int]:
     groups: dict[tuple[int, str], list[Registration]] = {}
     for r in registrations:
         if r.status == "waitlisted":
-            groups.setdefault((r.event_id, r.attendance), []).append(r)  # type: ignore[attr-defined]
+            groups.setdefault((r.event_id, r.attendance), []).append(r)
     for (event_id, mode), members in groups.items():
-        queue = await Registration.filter(event_id=event_id, attendance=mode,
-                                          status="waitlisted").order_by(
-            "queue_seq", "id").values_list("id", flat=True)
+        queue: list[int] = await db.column(Registration.filter(
+            event_id=event_id, attendance=mode, status="waitlisted").order_by(
+            "queue_seq", "id"), "id")
         rank = {rid: i + 1 for i, rid in enumerate(queue)}
         for r in members:
             out[r.id] = rank.get(r.id, 0)

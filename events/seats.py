@@ -36,9 +36,12 @@ def _columns(mode: str) -> tuple[str, str, str]:
 async def take_seat(event_id: int, mode: str, conn: Any) -> bool:
     """A seat if one is free and nobody waits before us."""
     confirmed, capacity, waiting = _columns(mode)
+    # Typed Any: Q's own keyword (join_type) is a str, and mypy checks an unpacked dict's
+    # values against it.
+    unlimited: dict[str, Any] = {f"{capacity}__isnull": True}
+    seat_free: dict[str, Any] = {f"{confirmed}__lt": F(capacity)}
     taken = await Event.filter(
-        Q(**{f"{capacity}__isnull": True}) | Q(**{f"{confirmed}__lt": F(capacity)}),
-        id=event_id, **{waiting: 0},
+        Q(**unlimited) | Q(**seat_free), id=event_id, **{waiting: 0},
     ).using_db(conn).update(**{confirmed: F(confirmed) + 1})
     return taken == 1
 
@@ -58,7 +61,7 @@ async def release(registration: Registration, conn: Any) -> None:
     """Give back what the registration holds: its seat or its place in the queue."""
     confirmed, _, waiting = _columns(registration.attendance)
     counter = confirmed if registration.status == "confirmed" else waiting
-    await Event.filter(id=registration.event_id).using_db(conn).update(  # type: ignore[attr-defined]
+    await Event.filter(id=registration.event_id).using_db(conn).update(
         **{counter: F(counter) - 1})
 
 

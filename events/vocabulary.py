@@ -11,21 +11,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-LANGUAGES = ("ja", "en")
+# Each closed set of values is written once, as a Literal type that pydantic models and
+# mypy both understand; the tuple of its values is derived from it.
+Language = Literal["ja", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE = "ja"
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 
 # ---- the values the data model accepts -------------------------------------------------------
 
-EVENT_STATUSES = ("draft", "tentative", "scheduled", "postponed", "cancelled")
-SESSION_FORMATS = ("in_person", "hybrid", "online")
-PARTNER_ROLES = ("organizer", "co_host", "supporter", "sponsor", "cooperator")
-ATTENDANCE_MODES = ("venue", "online")
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
-KEY_ROLES = ("admin", "organizer", "checkin", "partner")
+EventStatus = Literal["draft", "tentative", "scheduled", "postponed", "cancelled"]
+SessionFormat = Literal["in_person", "hybrid", "online"]
+PartnerRole = Literal["organizer", "co_host", "supporter", "sponsor", "cooperator"]
+AttendanceMode = Literal["venue", "online"]
+RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
+MessageStatus = Literal["pending", "sending", "sent", "failed", "skipped"]
+KeyRole = Literal["admin", "organizer", "checkin", "partner"]
+
+EVENT_STATUSES: tuple[EventStatus, ...] = get_args(EventStatus)
+SESSION_FORMATS: tuple[SessionFormat, ...] = get_args(SessionFormat)
+PARTNER_ROLES: tuple[PartnerRole, ...] = get_args(PartnerRole)
+ATTENDANCE_MODES: tuple[AttendanceMode, ...] = get_args(AttendanceMode)
+REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = get_args(RegistrationStatus)
+MESSAGE_STATUSES: tuple[MessageStatus, ...] = get_args(MessageStatus)
+KEY_ROLES: tuple[KeyRole, ...] = get_args(KeyRole)
 
 # ---- formats and attendance modes ------------------------------------------------------------
 

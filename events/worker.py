@@ -318,9 +318,9 @@ class Worker:
                     now: datetime) -> mail.Facts | str:
         """What the message is made of, or why it should not be sent any more."""
         r = message.registration
-        event = events.get(r.event_id)  # type: ignore[attr-defined]
+        event = events.get(r.event_id)
         if event is None:
-            event = await Event.get(id=r.event_id).prefetch_related(  # type: ignore[attr-defined]
+            event = await Event.get(id=r.event_id).prefetch_related(
                 "series", "owner")
             await catalogue.load_details([event])
             events[event.id] = event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -41,7 +41,8 @@ def _public(request: Request) -> bytes:
 
 
 def _verifier(request: Request) -> Ed25519PublicKey:
-    return request.app.state.ticket_key.public_key()
+    key: Ed25519PrivateKey = request.app.state.ticket_key
+    return key.public_key()
 
 
 def scan_response(outcome: checkin.Outcome) -> Response:

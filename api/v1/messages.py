@@ -35,7 +35,7 @@ def message(m: Notification) -> dict[str, Any]:
         "registration": {"id": r.id, "name": r.name, "email": r.email, "locale": r.locale},
         "attempts": m.attempts, "last_error": m.last_error or None,
         "next_attempt_at": iso(m.next_attempt_at) if m.status == "pending" else None,
-        "message_id": m.message_id, "broadcast": m.broadcast_id,  # type: ignore[attr-defined]
+        "message_id": m.message_id, "broadcast": m.broadcast_id,
         "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),
     }
 

@@ -18,11 +18,11 @@ from events import tickets
 from events.catalogue import get_event
 from events.errors import FieldError, Invalid, NotFound
 from events.inputs import AttendanceIn, RegistrationIn
-from events.models import Registration
+from events.models import Event, Registration
 
 
 def ticket_code(request: Request, r: Registration) -> str:
-    return tickets.sign(request.app.state.ticket_key, r.event_id, r.id)  # type: ignore[attr-defined]
+    return tickets.sign(request.app.state.ticket_key, r.event_id, r.id)
 
 
 def answer(request: Request, r: Registration, position: int | None, status: int = 200,
@@ -80,7 +80,7 @@ async def change_attendance(request: Request) -> JSONResponse:
     return answer(request, result.registration, result.position)
 
 
-async def _managed_event(request: Request):
+async def _managed_event(request: Request) -> Event:
     who = await actor(request)
     who.require_key()
     event = await get_event(request.path_params["slug"], include_drafts=True)

@@ -61,20 +61,20 @@ async def create_key(name: str, role: str, *, org_slug: str | None = None,
     """Create a key; the raw key is returned once and never stored."""
     errors: list[FieldError] = []
     if not name.strip():
-        errors.append(FieldError("name", "is required"))
+        errors.append(FieldError.of("name", "required"))
     if role not in KEY_ROLES:
-        errors.append(FieldError("role", f"must be one of {', '.join(KEY_ROLES)}"))
+        errors.append(FieldError.of("role", "one_of", choices=", ".join(KEY_ROLES)))
     organization = event = None
     if role in ("organizer", "partner"):
         if not org_slug:
-            errors.append(FieldError("org", f"{role} keys need an organization"))
+            errors.append(FieldError.of("org", "key_needs_organization", role=role))
         elif (organization := await Organization.get_or_none(slug=org_slug)) is None:
-            errors.append(FieldError("org", f"unknown organization {org_slug!r}"))
+            errors.append(FieldError.of("org", "unknown_organization", slug=org_slug))
     if role == "checkin":
         if not event_slug:
-            errors.append(FieldError("event", "checkin keys need an event"))
+            errors.append(FieldError.of("event", "key_needs_event"))
         elif (event := await Event.get_or_none(slug=event_slug)) is None:
-            errors.append(FieldError("event", f"unknown event {event_slug!r}"))
+            errors.append(FieldError.of("event", "unknown_event", slug=event_slug))
     if errors:
         raise Invalid(errors)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)

@@ -146,7 +146,7 @@ def parse_query(kind: FeedKind, slug: str, params: Mapping[str, str], *,
     errors = []
     lang = params.get("lang") or default_language
     if lang not in LANGUAGES:
-        errors.append(FieldError("lang", "must be ja or en"))
+        errors.append(FieldError.of("lang", "one_of", choices=", ".join(LANGUAGES)))
     formats = _list(params, "format", SESSION_FORMATS, errors)
     roles = _list(params, "role", PARTNER_ROLES, errors) if kind == "org" else ()
     if errors:
@@ -158,7 +158,7 @@ def _list(params: Mapping[str, str], name: str, choices: tuple[str, ...],
           errors: list[FieldError]) -> tuple[str, ...]:
     values = {v.strip() for v in params.get(name, "").split(",") if v.strip()}
     if values - set(choices):
-        errors.append(FieldError(name, f"must be among {', '.join(choices)} (comma-separated)"))
+        errors.append(FieldError.of(name, "one_of", choices=", ".join(choices)))
     return tuple(sorted(values))
 
 

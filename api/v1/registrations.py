@@ -54,7 +54,7 @@ def _id(request: Request) -> int:
 async def _mine(request: Request) -> Registration:
     token = request.query_params.get("token", "")
     if not token:
-        raise Invalid([FieldError("token", "is required: the token from your ticket link")])
+        raise Invalid([FieldError.of("token", "token_required")])
     return await reg.by_token(_id(request), token)
 
 

@@ -41,6 +41,11 @@ class Series(Model):
     slug = fields.CharField(max_length=100, unique=True)
     name_ja = fields.CharField(max_length=300)
     name_en = fields.CharField(max_length=300)
+    # The organization whose organizers may put events into the series (none: admins only).
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="series", null=True, on_delete=fields.SET_NULL
+    )
+    organization_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +74,17 @@ class Event(Model):
     timezone = fields.CharField(max_length=64, default=DEFAULT_TIMEZONE)
     venue_name = fields.CharField(max_length=300, default="")
     venue_address = fields.CharField(max_length=500, default="")
+    # The venue in English (empty: the Japanese one), and a link to a map of it.
+    venue_name_en = fields.CharField(max_length=300, default="", db_default="")
+    venue_address_en = fields.CharField(max_length=500, default="", db_default="")
+    venue_map_url = fields.CharField(max_length=1000, default="", db_default="")
+    # Shown to attendees as the event's contact (問い合わせ先).
+    contact_email = fields.CharField(max_length=254, default="", db_default="")
+    # Membership choices the form offers besides "none", comma-separated.
+    membership_choices = fields.CharField(max_length=500, default="member,oic_member",
+                                          db_default="member,oic_member")
+    # Co-host organizers may see the registrants (joint use, named in the privacy notice).
+    share_registrants = fields.BooleanField(default=False, db_default=False)
     stream_url = fields.CharField(max_length=1000, default="")
     venue_capacity = fields.IntField(null=True)
     online_capacity = fields.IntField(null=True)
@@ -76,6 +92,8 @@ class Event(Model):
     registration_closes_at = fields.DatetimeField(null=True)
     # Raised on every change to time, place or status: calendar SEQUENCE.
     revision = fields.IntField(default=0)
+    # Raised on every change at all: an edit made on a stale copy is refused.
+    version = fields.IntField(default=0, db_default=0)
     # Derived from the sessions, stored so lists can filter and page on them.
     starts_at = fields.DatetimeField(null=True)
     ends_at = fields.DatetimeField(null=True)
@@ -134,6 +152,9 @@ class EventPartner(Model):
     organization_id: int
     role = fields.CharField(max_length=16)
     position = fields.IntField(default=0)
+    # A relation another organization has not accepted yet shows nowhere public.
+    status = fields.CharField(max_length=16, default="accepted", db_default="accepted")
+    accepted_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "event_partner"
@@ -323,3 +344,111 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_key"
+
+
+class User(Model):
+    """A person who runs events in the console: an admin, or an organizer of one organization."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    role = fields.CharField(max_length=16)
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="members", null=True, on_delete=fields.SET_NULL
+    )
+    organization_id: int | None
+    # argon2id; empty until an invited user sets a password.
+    password_hash = fields.CharField(max_length=255, default="")
+    locale = fields.CharField(max_length=2, default=DEFAULT_LANGUAGE)
+    # TOTP secret (base32) once the second factor is on, and SHA-256 of unused recovery codes.
+    totp_secret = fields.CharField(max_length=64, default="")
+    recovery_codes: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+    password_changed_at = fields.DatetimeField(null=True)
+    disabled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "console_user"
+
+
+class ConsoleSession(Model):
+    """A login: the cookie holds a random id, the row its SHA-256, so a logout, a disabled
+    account or a new password ends it on every worker at once."""
+
+    id = fields.IntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "kaigi.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: int
+    # False between the password and the second factor.
+    verified = fields.BooleanField(default=True)
+    client = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "console_session"
+
+
+class AccountToken(Model):
+    """A single-use link sent by mail: an invitation or a password reset."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "kaigi.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    user_id: int
+    purpose = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account_token"
+
+
+class LoginFailure(Model):
+    """Failed logins, per account and per client address, shared by every worker."""
+
+    id = fields.IntField(primary_key=True)
+    # "account:<email>" or "client:<address>"
+    key = fields.CharField(max_length=300, db_index=True)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_failure"
+
+
+class AuditEntry(Model):
+    """Who did what, when, from where. Rows are only ever added."""
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "kaigi.User", related_name="audit", null=True, on_delete=fields.SET_NULL
+    )
+    user_id: int | None
+    api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
+        "kaigi.ApiKey", related_name="audit", null=True, on_delete=fields.SET_NULL
+    )
+    api_key_id: int | None
+    # Who, as shown even after the user or key is gone: an email or a key's name.
+    actor = fields.CharField(max_length=300, default="")
+    client = fields.CharField(max_length=100, default="")
+    action = fields.CharField(max_length=64, db_index=True)
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
+        "kaigi.Event", related_name="audit", null=True, on_delete=fields.SET_NULL
+    )
+    event_id: int | None
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "kaigi.Organization", related_name="audit", null=True, on_delete=fields.SET_NULL
+    )
+    organization_id: int | None
+    target = fields.CharField(max_length=300, default="")
+    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "audit_entry"

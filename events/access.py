@@ -15,24 +15,43 @@ KEY_PREFIX = "kaigi_"
 
 @dataclass(frozen=True)
 class Actor:
-    """The holder of a valid API key, or nobody (anonymous)."""
+    """Who is asking: the holder of an API key, a console user, or nobody (anonymous)."""
 
     role: str | None = None
     organization_id: int | None = None
     event_id: int | None = None
     key_id: int | None = None
+    user_id: int | None = None
+    # Shown in the audit log: a user's email, a key's name.
+    label: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
     def can_manage(self, event: Event) -> bool:
-        """Admins, and organizer keys of the organization that owns the event."""
+        """Admins, and organizers of the organization that owns the event."""
         if self.is_admin:
             return True
         return self.role == "organizer" and self.organization_id is not None and (
             self.organization_id == event.owner_id
         )
+
+    def is_co_host(self, event: Event) -> bool:
+        """An organizer whose organization co-hosts the event (an accepted relation).
+
+        Needs the event's partners loaded (`catalogue.load_details`)."""
+        return self.role == "organizer" and self.organization_id is not None and any(
+            p.organization_id == self.organization_id and p.role == "co_host"
+            and p.status == "accepted" for p in event.partner_list)
+
+    def can_view(self, event: Event) -> bool:
+        """The event, its counts and check-in figures: managers and co-hosts."""
+        return self.can_manage(event) or self.is_co_host(event)
+
+    def can_see_registrants(self, event: Event) -> bool:
+        """Co-hosts see who registered only when the owner shares them (joint use)."""
+        return self.can_manage(event) or (event.share_registrants and self.is_co_host(event))
 
     def require_admin(self) -> None:
         self.require_key()
@@ -93,7 +112,7 @@ async def authenticate(raw: str, now: datetime) -> Actor:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
     return Actor(role=key.role, organization_id=key.organization_id,
-                 event_id=key.event_id, key_id=key.id)
+                 event_id=key.event_id, key_id=key.id, label=f"key {key.prefix}… ({key.name})")
 
 
 async def revoke_key(key_id: int, now: datetime) -> None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
 from events import db, outbox, seats
@@ -110,19 +110,24 @@ async def get_event(slug: str, *, include_drafts: bool = False) -> Event:
 
 
 async def load_details(events: list[Event]) -> None:
-    """Attach sorted sessions and partners to each event with two queries in all."""
+    """Attach sorted sessions and partners to each event with two queries in all.
+
+    `partner_list` holds accepted relations only (what pages, feeds and the API show);
+    `pending_partners` the ones the named organization has yet to accept."""
     ids = [e.id for e in events]
     sessions: dict[int, list[Session]] = {i: [] for i in ids}
     partners: dict[int, list[EventPartner]] = {i: [] for i in ids}
+    pending: dict[int, list[EventPartner]] = {i: [] for i in ids}
     if ids:
         for s in await Session.filter(event_id__in=ids).order_by("starts_at", "position", "id"):
             sessions[s.event_id].append(s)
         for p in await EventPartner.filter(event_id__in=ids).prefetch_related(
                 "organization").order_by("position", "id"):
-            partners[p.event_id].append(p)
+            (partners if p.status == "accepted" else pending)[p.event_id].append(p)
     for e in events:
         e.session_list = sessions[e.id]
         e.partner_list = partners[e.id]
+        e.pending_partners = pending[e.id]
 
 
 @dataclass
@@ -156,11 +161,13 @@ async def list_events(params: Mapping[str, str], *, include_drafts: bool = False
         )
     roles = check.choices(params, "role", PARTNER_ROLES)
     if org := check.text(params, "org", max_length=100):
-        query = query.filter(partners__organization__slug=org)
+        related = EventPartner.filter(organization__slug=org, status="accepted")
         if roles:
-            query = query.filter(partners__role__in=roles)
+            related = related.filter(role__in=roles)
+        query = query.filter(id__in=Subquery(related.values("event_id")))
     elif roles:
-        query = query.filter(partners__role__in=roles)
+        query = query.filter(id__in=Subquery(EventPartner.filter(
+            role__in=roles, status="accepted").values("event_id")))
     if series := check.text(params, "series", max_length=100):
         query = query.filter(series__slug=series)
     if formats := check.choices(params, "format", SESSION_FORMATS):
@@ -237,6 +244,7 @@ async def create_event(data: Any, *, actor: Actor, default_timezone: str,
     change = _read_event(check, EventIn, data)
     values, sessions, partners = await _event_values(check, change, data, partial=False,
                                                      default_timezone=default_timezone)
+    _check_series_owner(check, values, actor)
     check.done()
     if partners is None:
         partners = []
@@ -257,7 +265,7 @@ async def create_event(data: Any, *, actor: Actor, default_timezone: str,
             _derive(event, sessions or [])
             await event.save()
             await _replace_sessions(event, sessions or [])
-            await _replace_partners(event, partners)
+            await _replace_partners(event, partners, actor=actor, now=now)
     except IntegrityError:
         raise Conflict(f"An event with slug {values['slug']!r} exists already.",
                        field="slug") from None
@@ -271,6 +279,7 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
     change = _read_event(check, EventPatch, data)
     values, sessions, partners = await _event_values(
         check, change, data, partial=True, default_timezone=event.timezone, event=event)
+    _check_series_owner(check, values, actor)
     check.done()
 
     before = _schedule_of(event, event.session_list)
@@ -310,7 +319,7 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
             if sessions is not None:
                 await _replace_sessions(event, sessions)
             if partners is not None:
-                await _replace_partners(event, partners)
+                await _replace_partners(event, partners, actor=actor, now=now)
             if rescheduled:  # tell every active registrant, in this same transaction
                 await outbox.queue_event_change(event, now, conn)
     except IntegrityError:
@@ -378,6 +387,14 @@ async def _event_values(
     sessions = _sessions(check, change.sessions, tz) if change.sessions is not None else None
     partners = await _partners(check, change.partners) if change.partners is not None else None
     return values, sessions, partners
+
+
+def _check_series_owner(check: Checker, values: dict[str, Any], actor: Actor) -> None:
+    """Series belong to an organization: only its organizers (and admins) add events."""
+    series = values.get("series")
+    if series is not None and not actor.is_admin and (
+            series.organization_id is None or series.organization_id != actor.organization_id):
+        check.fail("series", "series_not_yours", slug=series.slug)
 
 
 class _References(BaseModel):
@@ -520,10 +537,48 @@ async def _replace_sessions(event: Event, sessions: list[dict[str, Any]]) -> Non
         await Session.filter(id__in=stale).delete()
 
 
-async def _replace_partners(event: Event, partners: list[tuple[Organization, str]]) -> None:
+async def _replace_partners(event: Event, partners: list[tuple[Organization, str]], *,
+                            actor: Actor, now: datetime) -> None:
+    """Relations need consent: one naming another organization waits for it to accept,
+    unless an admin made it; one accepted before stays accepted."""
+    accepted = {(p.organization_id, p.role): p.accepted_at for p in await EventPartner.filter(
+        event_id=event.id, status="accepted")}
     await EventPartner.filter(event_id=event.id).delete()
     for i, (org, role) in enumerate(partners):
-        await EventPartner.create(event_id=event.id, organization=org, role=role, position=i)
+        agreed = (org.id, role) in accepted or actor.is_admin or (
+            org.id == actor.organization_id)
+        await EventPartner.create(
+            event_id=event.id, organization=org, role=role, position=i,
+            status="accepted" if agreed else "pending",
+            accepted_at=accepted.get((org.id, role)) or (now if agreed else None))
+
+
+async def pending_relations(organization_id: int | None) -> list[EventPartner]:
+    """Relations waiting for an organization's answer (all of them for None: admins)."""
+    query = EventPartner.filter(status="pending")
+    if organization_id is not None:
+        query = query.filter(organization_id=organization_id)
+    return await query.prefetch_related("event", "organization").order_by("id")
+
+
+async def answer_relation(relation_id: int, *, accept: bool, actor: Actor,
+                          now: datetime) -> EventPartner:
+    """An organizer of the named organization (or an admin) accepts or declines."""
+    relation = await EventPartner.get_or_none(id=relation_id, status="pending"
+                                              ).prefetch_related("event", "organization")
+    if relation is None or not (actor.is_admin or (
+            actor.role == "organizer" and actor.organization_id == relation.organization_id)):
+        raise NotFound("No such pending relation.")
+    if accept:
+        await EventPartner.filter(id=relation.id, status="pending").update(
+            status="accepted", accepted_at=now)
+        relation.status = "accepted"
+    else:
+        await EventPartner.filter(id=relation.id, status="pending").delete()
+        relation.status = "declined"
+    # Feeds and pages change with the relation.
+    await Event.filter(id=relation.event_id).update(updated_at=now)
+    return relation
 
 
 def attendance_modes(event: Event) -> list[str]:

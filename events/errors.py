@@ -27,6 +27,10 @@ class Code(StrEnum):
     ATTENDANCE_NOT_OFFERED = "attendance_not_offered"
     # mail
     NOT_RETRYABLE = "not_retryable"
+    # the console
+    LOGIN_FAILED = "login_failed"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    STALE_EDIT = "stale_edit"
     # the door: a refused scan's `code` is its `result`
     ALREADY_CHECKED_IN = "already_checked_in"
     DUPLICATE = "duplicate"
@@ -53,6 +57,9 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.REGISTRATION_CANCELLED: (409, "The registration is cancelled."),
     Code.ATTENDANCE_NOT_OFFERED: (422, "The event does not offer this attendance mode."),
     Code.NOT_RETRYABLE: (409, "Only failed or skipped messages can be retried."),
+    Code.LOGIN_FAILED: (401, "The email address or password is wrong (or the login expired)."),
+    Code.TOO_MANY_ATTEMPTS: (429, "Too many attempts; `retry_after` says when to try again."),
+    Code.STALE_EDIT: (409, "Someone else changed this since it was loaded; reload and redo."),
     Code.ALREADY_CHECKED_IN: (409, "Scan: this ticket entered already today."),
     Code.DUPLICATE: (409, "Scan: an offline entry collided with another entry."),
     Code.CANCELLED: (409, "Scan: the registration is cancelled."),

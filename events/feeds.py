@@ -217,7 +217,7 @@ async def feed_events(query: FeedQuery, now: datetime) -> QuerySet[Event]:
     events = public_events()
     if query.kind == "org":
         org = await catalogue.get_organization(query.slug)
-        partners = EventPartner.filter(organization_id=org.id)
+        partners = EventPartner.filter(organization_id=org.id, status="accepted")
         if query.roles:
             partners = partners.filter(role__in=query.roles)
         events = events.filter(id__in=Subquery(partners.values("event_id")))

@@ -116,6 +116,7 @@ class Event(Model):
     # Not columns: the sorted sessions and partners that catalogue.load_details attaches.
     session_list: list[Session]
     partner_list: list[EventPartner]
+    pending_partners: list[EventPartner]
 
     class Meta:
         table = "event"

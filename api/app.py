@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 
 from api import attendee, errors, feeds, openapi, pages, scanner, static, unsubscribe
 from api.docs import ok, operation, ref
-from api.security import SecurityHeadersMiddleware
+from api.security import CSRFMiddleware, SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
 from api.v1 import checkins as v1_checkins
 from api.v1 import messages as v1_messages
@@ -63,7 +63,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(CSRFMiddleware)],
         exception_handlers={
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,

@@ -16,7 +16,7 @@ from api.docs import HTML, LANG, file, form_post, html_page, operation
 from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
 from api.requests import now
-from api.security import CSRF_FIELD, check_csrf, csrf_token, set_csrf_cookie
+from api.security import CSRF_FIELD, csrf_token, set_csrf_cookie
 from api.v1.registrations import ticket_code
 from events import calendar, catalogue, tickets, vocabulary
 from events import registration as reg
@@ -66,10 +66,10 @@ async def register_submit(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])
     form = await request.form()
-    try:
-        check_csrf(request, str(form.get(CSRF_FIELD, "")))
-    except Exception:
-        return _form_page(request, event, lang, refusal="csrf_failed", status=403)
+    if request.state.csrf_failed:  # the middleware let this form through to keep its values
+        typed = {k: str(form[k]) for k in FORM_FIELDS if form.get(k)}
+        return _form_page(request, event, lang, values=typed, refusal="csrf_failed",
+                          status=403)
     data: dict[str, Any] = {k: str(form[k]) for k in FORM_FIELDS if form.get(k)}
     data["consent"] = form.get("consent") == "yes"
     data.setdefault("locale", lang)
@@ -164,7 +164,6 @@ async def ticket_calendar(request: Request) -> Response:
 async def _checked_form(request: Request) -> tuple[Registration, Any]:
     registration = await _ticket(request)
     form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD, "")))
     return registration, form
 
 

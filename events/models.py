@@ -208,9 +208,16 @@ class Notification(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
-        "kaigi.Registration", related_name="notifications", on_delete=fields.CASCADE
+    registration: fields.ForeignKeyNullableRelation[Registration] = fields.ForeignKeyField(
+        "kaigi.Registration", related_name="notifications", null=True,
+        on_delete=fields.CASCADE
     )
+    # Mail to a console user instead (an invitation, a password reset); `payload` holds
+    # what the message needs (the link), and is emptied once the message is sent.
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "kaigi.User", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default="{}")
     purpose = fields.CharField(max_length=32)
     revision = fields.IntField(default=0)
     created_at = fields.DatetimeField()
@@ -229,7 +236,8 @@ class Notification(Model):
     broadcast: fields.ForeignKeyNullableRelation[Broadcast] = fields.ForeignKeyField(
         "kaigi.Broadcast", related_name="messages", null=True, on_delete=fields.CASCADE
     )
-    registration_id: int
+    registration_id: int | None
+    user_id: int | None
     broadcast_id: int | None
 
     class Meta:

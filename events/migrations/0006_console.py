@@ -132,6 +132,21 @@ class Migration(migrations.Migration):
             name='status',
             field=fields.CharField(default='accepted', db_default='accepted', max_length=16),
         ),
+        ops.AlterField(
+            model_name='Notification',
+            name='registration',
+            field=fields.ForeignKeyField('kaigi.Registration', source_field='registration_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AddField(
+            model_name='Notification',
+            name='payload',
+            field=fields.JSONField(default=dict, db_default='{}', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
+        ops.AddField(
+            model_name='Notification',
+            name='user',
+            field=fields.ForeignKeyField('kaigi.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE),
+        ),
         ops.AddField(
             model_name='Series',
             name='organization',

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from api import attendee, errors, feeds, openapi, pages, scanner, static, unsubscribe
+from api import attendee, console, errors, feeds, openapi, pages, scanner, static, unsubscribe
+from api.console.common import Redirect, redirect_handler
 from api.docs import ok, operation, ref
 from api.security import CSRFMiddleware, SecurityHeadersMiddleware
 from api.v1 import catalogue as v1_catalogue
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes
               + v1_checkins.routes + v1_messages.routes),
         Mount("/static", static.files(), name="static"),
+        *console.routes,
         *attendee.routes,
         *unsubscribe.routes,
         *scanner.routes,
@@ -65,6 +67,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(CSRFMiddleware)],
         exception_handlers={
+            Redirect: redirect_handler,
             DomainError: errors.domain_error,
             HTTPException: errors.http_error,
             Exception: errors.server_error,

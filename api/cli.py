@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from events import db
 from events.config import Settings, SettingsError
 from events.errors import DomainError, Invalid
 from events.models import KEY_ROLES
+from events.vocabulary import LANGUAGES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id", type=int)
 
+    users = commands.add_parser("users", help="manage console accounts",
+                                description="Create, list and disable console accounts.")
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    create_user = user_commands.add_parser(
+        "create", help="create a console account",
+        description="Create an account for the console at /console/. Without --password "
+                    "the password is asked for (twice) on the terminal.")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--role", required=True, choices=("admin", "organizer"))
+    create_user.add_argument("--org", help="organization slug (organizers)")
+    create_user.add_argument("--name", default="", help="the person's name")
+    create_user.add_argument("--password", help="the password (non-interactive use)")
+    create_user.add_argument("--locale", default="ja", choices=LANGUAGES,
+                             help="console and mail language (default ja)")
+    user_commands.add_parser("list", help="list accounts")
+    disable = user_commands.add_parser("disable", help="disable an account and end its "
+                                       "sessions")
+    disable.add_argument("email")
+
     commands.add_parser("makemigrations", help="(developers) write a migration for model "
                         "changes into events/migrations")
     return parser
@@ -114,6 +135,10 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(worker_command(settings, args))
         elif args.command == "keys":
             asyncio.run(keys_command(settings, args))
+        elif args.command == "users":
+            if args.users_command == "create" and args.password is None:
+                args.password = ask_password()
+            asyncio.run(users_command(settings, args))
         elif args.command == "makemigrations":
             asyncio.run(make_migrations(settings))
     except Invalid as exc:
@@ -220,6 +245,38 @@ async def keys_command(settings: Settings, args: argparse.Namespace) -> None:
         elif args.keys_command == "revoke":
             await access.revoke_key(args.id, datetime.now(UTC))
             print(f"revoked key {args.id}")
+
+
+def ask_password() -> str:
+    """Twice, without echo; refuses when there is no terminal to ask on."""
+    if not sys.stdin.isatty():
+        sys.exit("--password: is required when there is no terminal to ask on")
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Again: ") != first:
+        sys.exit("--password: the two entries differ")
+    return first
+
+
+async def users_command(settings: Settings, args: argparse.Namespace) -> None:
+    from events import accounts
+
+    async with db.connected(settings):
+        moment = datetime.now(UTC)
+        if args.users_command == "create":
+            user = await accounts.create_user(
+                args.email, args.role, now=moment, org_slug=args.org, name=args.name,
+                password=args.password, locale=args.locale)
+            print(f"created {user.role} {user.email}; log in at {settings.base_url}/console/")
+        elif args.users_command == "list":
+            for user in await accounts.list_users():
+                org = user.organization.slug if user.organization else "-"
+                state = "disabled" if user.disabled_at else "active"
+                factor = "totp" if user.totp_secret else "-"
+                print(f"{user.id}\t{user.email}\t{user.role}\t{org}\t{state}\t{factor}\t"
+                      f"{user.name}")
+        elif args.users_command == "disable":
+            user = await accounts.disable_user(args.email, moment)
+            print(f"disabled {user.email}; its sessions have ended")
 
 
 async def make_migrations(settings: Settings) -> None:

@@ -135,3 +135,22 @@ def calendar_feed(summary: str, *parameters: dict[str, Any]) -> Callable[[E], E]
             "404": {"description": "No such organization, series or event", "content": PLAIN},
             "422": {"description": "A filter is invalid", "content": PLAIN},
         })
+
+
+LOGIN_REDIRECT = {"303": {"description": "Not logged in: to /console/login?next=…",
+                          "headers": {"Location": {"schema": {"type": "string"}}}}}
+
+
+def console_page(summary: str, *parameters: dict[str, Any],
+                 errors: tuple[int, ...] = (404,)) -> Callable[[E], E]:
+    """A console page: HTML for a logged-in user, else a 303 to the login page."""
+    return operation(summary, parameters=[*parameters, query(
+        "lang", "page language (default: the user's)")], responses={
+        "200": {"description": "The page", "content": HTML}, **LOGIN_REDIRECT,
+        **{str(s): {"description": "Error page", "content": HTML} for s in errors}})
+
+
+def console_form(summary: str, *, fields: tuple[str, ...] = (),
+                 errors: tuple[int, ...] = (403, 404, 409, 422)) -> Callable[[E], E]:
+    """A console form: 303 on success (or to the login page), the form again on errors."""
+    return form_post(summary, fields=fields, errors=errors)

@@ -122,6 +122,10 @@ async def change_password(user: User, current: str, new: str, now: datetime) -> 
     await set_password(user, new, now)
 
 
+def password_ok(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return bool(password_hash) and _hasher.verify(password_hash, password)

@@ -253,6 +253,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "Stop announcements about this event"},
     "mail_automatic": {"ja": "このメールは送信専用アドレスから自動送信しています。",
                        "en": "This message was sent automatically; replies are not read."},
+    # Mail to a console user: the single-use link (an invitation, a password reset)
+    "mail_link_invite": {"ja": "パスワードを設定してアカウントを有効にする",
+                         "en": "Set your password and activate your account"},
+    "mail_link_reset": {"ja": "パスワードを再設定する", "en": "Reset your password"},
+    "mail_link_valid": {"ja": "このリンクの有効期間は {hours} 時間です（{until} まで）。",
+                        "en": "The link is valid for {hours} hours (until {until})."},
+    "mail_link_once": {"ja": "リンクは一度だけ使えます。このメールを他の人に転送しないでください。",
+                       "en": "It works once. Do not forward this message to anyone."},
+    "mail_link_plain": {"ja": "ボタンが開かない場合は、次のURLをブラウザに貼り付けてください。",
+                        "en": "If the button does not work, paste this address into your "
+                              "browser:"},
     # The page behind a broadcast's unsubscribe link
     "unsubscribe_title": {"ja": "配信停止", "en": "Unsubscribe"},
     "unsubscribe_heading": {"ja": "お知らせの配信停止", "en": "Stop announcements"},
@@ -312,6 +323,78 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "en": "Duplicate entry: {name} ({time}, {gate})"},
     "checkin_ticket": {"ja": "受付番号 {id}", "en": "Ticket {id}"},
     # ---- validation errors ----------------------------------------------------------------
+    # ---- the organizer console --------------------------------------------------------
+    "console": {"ja": "kaigi 管理画面", "en": "kaigi console"},
+    "console_skip": {"ja": "本文へ移動", "en": "Skip to content"},
+    "console_nav": {"ja": "管理メニュー", "en": "Console menu"},
+    "console_dashboard": {"ja": "ダッシュボード", "en": "Dashboard"},
+    "console_new_event": {"ja": "イベント作成", "en": "New event"},
+    "console_orgs": {"ja": "団体", "en": "Organizations"},
+    "console_series": {"ja": "シリーズ", "en": "Series"},
+    "console_audit": {"ja": "操作履歴", "en": "Audit log"},
+    "console_logout": {"ja": "ログアウト", "en": "Log out"},
+    "console_login": {"ja": "ログイン", "en": "Log in"},
+    "console_password": {"ja": "パスワード", "en": "Password"},
+    "console_forgot": {"ja": "パスワードを忘れた場合", "en": "Forgot your password?"},
+    "console_forgot_help": {
+        "ja": "登録されているメールアドレスを入力してください。パスワードを設定し直すためのリンクをお送りします。",
+        "en": "Enter the address of your account; we mail you a link to set a new password."},
+    "console_send_link": {"ja": "リンクを送る", "en": "Send the link"},
+    "console_reset_sent": {
+        "ja": "このアドレスのアカウントがあれば、パスワード再設定のリンクを送りました。2 時間有効です。",
+        "en": "If an account uses this address, a link to set a new password is on its way. "
+              "It is valid for 2 hours."},
+    "console_set_password": {"ja": "パスワードの設定", "en": "Set your password"},
+    "console_new_password": {"ja": "新しいパスワード（10 文字以上）",
+                             "en": "New password (at least 10 characters)"},
+    "console_current_password": {"ja": "現在のパスワード", "en": "Current password"},
+    "console_change_password": {"ja": "パスワードの変更", "en": "Change your password"},
+    "console_save": {"ja": "保存する", "en": "Save"},
+    "console_account": {"ja": "アカウント", "en": "Your account"},
+    "console_role_admin": {"ja": "管理者", "en": "Admin"},
+    "console_role_organizer": {"ja": "主催者", "en": "Organizer"},
+    "console_second_factor": {"ja": "2 段階認証", "en": "Two-step verification"},
+    "console_second_factor_help": {
+        "ja": "認証アプリに表示されている 6 桁のコード、または回復コードを入力してください。",
+        "en": "Enter the 6-digit code from your authenticator app, or a recovery code."},
+    "console_code": {"ja": "確認コード", "en": "Code"},
+    "console_verify": {"ja": "確認する", "en": "Verify"},
+    "console_totp_off": {"ja": "2 段階認証は使っていません。", "en": "Two-step verification is off."},
+    "console_totp_is_on": {"ja": "2 段階認証を使っています。", "en": "Two-step verification is on."},
+    "console_totp_set_up": {"ja": "2 段階認証を設定する", "en": "Set up two-step verification"},
+    "console_totp_setup_help": {
+        "ja": "認証アプリ（Google Authenticator など）にこの鍵を登録し、表示されたコードを入力してください。",
+        "en": "Add this key to your authenticator app (Google Authenticator or similar), "
+              "then enter the code it shows."},
+    "console_totp_turn_on": {"ja": "2 段階認証を有効にする", "en": "Turn on"},
+    "console_totp_turn_off": {"ja": "2 段階認証を無効にする", "en": "Turn off two-step verification"},
+    "console_totp_on": {"ja": "2 段階認証を有効にしました。", "en": "Two-step verification is now on."},
+    "console_recovery_help": {
+        "ja": "認証アプリが使えなくなったときの回復コードです。各コードは 1 回だけ使えます。今すぐ安全な場所に保管してください（再表示はできません）。",
+        "en": "Recovery codes for when your authenticator app is not at hand. Each works "
+              "once. Keep them somewhere safe now: they are not shown again."},
+    "console_fix_errors": {"ja": "入力内容を確認してください", "en": "Please check these fields"},
+    "console_error_login_failed": {
+        "ja": "メールアドレスまたはパスワードが正しくありません。",
+        "en": "The email address or password is wrong."},
+    "console_error_too_many_attempts": {
+        "ja": "ログインの失敗が続いたため、しばらく受け付けません。15 分ほどしてからお試しください。",
+        "en": "Too many failed logins. Please try again in about 15 minutes."},
+    "console_notice_logged_out": {"ja": "ログアウトしました。", "en": "You are logged out."},
+    "console_notice_password_changed": {
+        "ja": "パスワードを変更しました。新しいパスワードでログインしてください。",
+        "en": "Your password is changed. Log in with the new one."},
+    "console_notice_password_set": {
+        "ja": "パスワードを設定しました。ログインしてください。",
+        "en": "Your password is set. Please log in."},
+    "console_notice_totp_disabled": {"ja": "2 段階認証を無効にしました。",
+                                     "en": "Two-step verification is off."},
+    "link_invalid": {"ja": "このリンクは無効か、有効期限が切れています。",
+                     "en": "This link is not valid any more."},
+    "field_email": {"ja": "メールアドレス", "en": "Email"},
+    "field_password": {"ja": "パスワード", "en": "Password"},
+    "field_current_password": {"ja": "現在のパスワード", "en": "Current password"},
+    "field_code": {"ja": "確認コード", "en": "Code"},
     # Field errors, "invalid_<key>" (see events.inputs): the API answers in English,
     # a form shows them next to the field in the page's language.
     "invalid_required": {"ja": "入力してください。", "en": "is required"},

@@ -195,3 +195,12 @@ def smtp_server() -> Iterator[Any]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def browser(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as a browser reaches the console: over https, so Secure cookies come back."""
+    app = create_app(database, manage_db=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        yield c

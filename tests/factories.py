@@ -50,3 +50,32 @@ async def make_event(actor: Actor = ADMIN, now: datetime | None = None, **kw: An
     return await catalogue.create_event(event_payload(**kw), actor=actor,
                                         default_timezone="Asia/Tokyo",
                                         now=now or datetime.now(UTC))
+
+
+PASSWORD = "correct horse battery"
+
+
+async def make_user(email: str = "", role: str = "organizer", org: str | None = None,
+                    password: str | None = PASSWORD, **kw: Any) -> Any:
+    """A console account (organizers need `org`, the slug of an existing organization)."""
+    from events import accounts
+
+    return await accounts.create_user(email or f"user{next(_numbers)}@example.jp", role,
+                                      now=kw.pop("now", datetime.now(UTC)), org_slug=org,
+                                      password=password, **kw)
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page carries a CSRF token"
+    return match.group(1)
+
+
+async def log_in(client: Any, email: str, password: str = PASSWORD) -> Any:
+    """Log in through the form, as a browser does; returns the answer (303 when it worked)."""
+    form = await client.get("/console/login")
+    return await client.post("/console/login", data={
+        "csrf_token": csrf_of(form.text), "email": email, "password": password,
+        "next": "/console/account"})

@@ -211,7 +211,7 @@ def test_the_readme_lists_every_command_and_option():
     block = readme.split("## Command line", 1)[1].split("```")[1]
     # What the README says of each command: from "kaigi CMD" to the next "kaigi".
     said = {m.group(1): m.group(2) for m in re.finditer(
-        r"kaigi ((?:keys )?[a-z]+)((?:(?!kaigi )[\s\S])*)", block)}
+        r"kaigi ((?:[a-z]+ )?[a-z]+)((?:(?!kaigi )[\s\S])*)", block)}
 
     def commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}

@@ -1,0 +1,9 @@
+"""The organizer console: server-rendered pages under /console/ for logged-in staff."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from api.console import auth
+
+routes: list[BaseRoute] = [*auth.routes]

@@ -185,6 +185,9 @@ class Registration(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     cancelled_at = fields.DatetimeField(null=True)
+    # Who cancelled ("attendee" or "organizer"), and the organizer's reason, told in the mail.
+    cancelled_by = fields.CharField(max_length=16, default="", db_default="")
+    cancel_reason = fields.TextField(default="", db_default="")
     checked_in_at = fields.DatetimeField(null=True)
     # Set by the List-Unsubscribe link of a broadcast: no more broadcasts, still every
     # message about the registration itself.
@@ -262,8 +265,12 @@ class Broadcast(Model):
     api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
         "kaigi.ApiKey", related_name="broadcasts", null=True, on_delete=fields.SET_NULL
     )
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "kaigi.User", related_name="broadcasts", null=True, on_delete=fields.SET_NULL
+    )
     event_id: int
     api_key_id: int | None
+    user_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -88,6 +88,11 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AddField(
+            model_name='Broadcast',
+            name='user',
+            field=fields.ForeignKeyField('kaigi.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='broadcasts', on_delete=OnDelete.SET_NULL),
+        ),
+        ops.AddField(
             model_name='Event',
             name='contact_email',
             field=fields.CharField(default='', db_default='', max_length=254),
@@ -146,6 +151,16 @@ class Migration(migrations.Migration):
             model_name='Notification',
             name='user',
             field=fields.ForeignKeyField('kaigi.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AddField(
+            model_name='Registration',
+            name='cancel_reason',
+            field=fields.TextField(default='', db_default='', unique=False),
+        ),
+        ops.AddField(
+            model_name='Registration',
+            name='cancelled_by',
+            field=fields.CharField(default='', db_default='', max_length=16),
         ),
         ops.AddField(
             model_name='Series',

@@ -20,7 +20,14 @@ from tortoise.transactions import in_transaction
 
 from events.errors import Code, Conflict, FieldError, Invalid, NotFound, Refused
 from events.inputs import deliverable, is_slug
-from events.models import AccountToken, ConsoleSession, LoginFailure, Organization, User
+from events.models import (
+    AccountToken,
+    ConsoleSession,
+    LoginFailure,
+    Organization,
+    SiteOption,
+    User,
+)
 
 UserRole = Literal["admin", "organizer"]
 USER_ROLES: tuple[str, ...] = ("admin", "organizer")
@@ -301,3 +308,23 @@ async def reset_requested(email: str, now: datetime) -> tuple[User, str] | None:
     if user is None:
         return None
     return user, await issue_link(user, "reset", now)
+
+
+# ---- site-wide rules ------------------------------------------------------------------------
+
+ADMIN_TOTP = "require_admin_totp"
+
+
+async def admin_totp_required() -> bool:
+    option = await SiteOption.get_or_none(key=ADMIN_TOTP)
+    return bool(option and option.value.get("on"))
+
+
+async def require_admin_totp(on: bool, now: datetime) -> None:
+    """When on, an admin without a second factor can open only their account page."""
+    await SiteOption.update_or_create(key=ADMIN_TOTP,
+                                      defaults={"value": {"on": on}, "updated_at": now})
+
+
+async def must_set_up_totp(user: User) -> bool:
+    return user.role == "admin" and not user.totp_secret and await admin_totp_required()

@@ -22,7 +22,8 @@ ACTIONS: tuple[str, ...] = (
     "registration_moved", "registration_confirmed", "confirmation_resent", "broadcast_sent",
     "message_retried", "key_created", "key_revoked", "relation_accepted",
     "relation_declined", "organization_created", "organization_changed", "series_created",
-    "series_changed", "registrations_exported",
+    "series_changed", "registrations_exported", "admin_totp_required",
+    "admin_totp_optional",
 )
 
 

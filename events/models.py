@@ -468,3 +468,14 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
+
+
+class SiteOption(Model):
+    """A setting admins change in the console (e.g. requiring a second factor for admins)."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value: fields.JSONField[Any] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "site_option"

@@ -389,6 +389,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your password is set. Please log in."},
     "console_notice_totp_disabled": {"ja": "2 段階認証を無効にしました。",
                                      "en": "Two-step verification is off."},
+    "console_admin_totp": {"ja": "管理者の 2 段階認証", "en": "Two-step verification for admins"},
+    "console_admin_totp_is_on": {
+        "ja": "すべての管理者に 2 段階認証を必須にしています。設定していない管理者はアカウント画面以外を開けません。",
+        "en": "Every admin must use two-step verification; an admin without it can open "
+              "only their account page."},
+    "console_admin_totp_is_off": {"ja": "管理者の 2 段階認証は任意です。",
+                                  "en": "Two-step verification is optional for admins."},
+    "console_admin_totp_turn_on": {"ja": "すべての管理者に必須にする",
+                                   "en": "Require it of every admin"},
+    "console_admin_totp_turn_off": {"ja": "必須をやめる", "en": "Make it optional"},
+    "console_notice_admin_totp_on": {"ja": "管理者の 2 段階認証を必須にしました。",
+                                     "en": "Two-step verification is now required of admins."},
+    "console_notice_admin_totp_off": {"ja": "管理者の 2 段階認証を任意にしました。",
+                                      "en": "Two-step verification is now optional for admins."},
+    "console_notice_totp_required": {
+        "ja": "管理者は 2 段階認証を設定してから管理画面を使ってください。",
+        "en": "Admins must set up two-step verification before using the console."},
     "link_invalid": {"ja": "このリンクは無効か、有効期限が切れています。",
                      "en": "This link is not valid any more."},
     "field_email": {"ja": "メールアドレス", "en": "Email"},

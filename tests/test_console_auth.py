@@ -219,3 +219,32 @@ async def test_users_from_the_command_line(database, tmp_path):
     assert kaigi("users", "disable", "staff@example.jp", env=env, cwd=tmp_path).returncode == 0
     assert (await User.get(email="staff@example.jp")).disabled_at is not None
     assert not await ConsoleSession.filter(ended_at=None).exists()
+
+
+async def test_an_admin_can_require_the_second_factor_of_every_admin(browser):
+    await make_user("boss@example.jp", "admin")
+    await make_user("other@example.jp", "admin")
+    await log_in(browser, "boss@example.jp")
+    page = await browser.get("/console/account")
+    done = await browser.post("/console/account/admin-totp",
+                              data={"csrf_token": csrf_of(page.text), "on": "yes"})
+    assert done.status_code == 303 and await accounts.admin_totp_required()
+    assert await AuditEntry.filter(action="admin_totp_required").exists()
+    await browser.post("/console/logout", data={"csrf_token": csrf_of(page.text)})
+
+    await log_in(browser, "other@example.jp")
+    held = await browser.get("/console/")
+    assert held.status_code == 303
+    assert held.headers["location"] == "/console/account?notice=totp_required"
+    assert (await browser.get("/console/account")).status_code == 200
+
+
+async def test_only_an_admin_may_require_it(browser):
+    await make_org("jpnic")
+    await make_user("org@example.jp", "organizer", org="jpnic")
+    await log_in(browser, "org@example.jp")
+    page = await browser.get("/console/account")
+    refused = await browser.post("/console/account/admin-totp",
+                                 data={"csrf_token": csrf_of(page.text), "on": "yes"})
+    assert refused.status_code == 403
+    assert not await accounts.admin_totp_required()

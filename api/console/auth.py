@@ -137,16 +137,17 @@ async def logout(request: Request) -> Response:
 @console_page("Your account: password, second factor")
 @page
 async def account(c: Console) -> Response:
-    return _account_page(c)
+    return await _account_page(c)
 
 
-def _account_page(c: Console, *, status: int = 200, errors: dict[str, str] | None = None,
-                  totp_secret: str = "", recovery_codes: list[str] | None = None
-                  ) -> Response:
+async def _account_page(c: Console, *, status: int = 200,
+                        errors: dict[str, str] | None = None, totp_secret: str = "",
+                        recovery_codes: list[str] | None = None) -> Response:
     uri = accounts.totp_uri(totp_secret, c.user.email, "kaigi") if totp_secret else ""
     return c.render("console/account.html", status=status, errors=errors or {},
                     totp_secret=totp_secret, totp_uri=uri, recovery_codes=recovery_codes,
-                    notice=c.request.query_params.get("notice"))
+                    notice=c.request.query_params.get("notice"),
+                    admin_totp=c.actor.is_admin and await accounts.admin_totp_required())
 
 
 @console_form("Change your password", fields=("current_password", "password"))
@@ -157,7 +158,7 @@ async def change_password(c: Console) -> Response:
         await accounts.change_password(c.user, str(form.get("current_password", "")),
                                        str(form.get("password", "")), c.now)
     except Invalid as exc:
-        return _account_page(c, status=422, errors={
+        return await _account_page(c, status=422, errors={
             e.field: e.text(c.lang) for e in exc.errors})
     await audit.record("password_changed", actor=c.actor, now=c.now, client=c.client)
     # Every session ended with the old password; this browser logs in again.
@@ -169,7 +170,7 @@ async def change_password(c: Console) -> Response:
 @console_form("Start turning on the second factor: show a new secret", fields=())
 @page
 async def totp_start(c: Console) -> Response:
-    return _account_page(c, totp_secret=accounts.new_totp_secret())
+    return await _account_page(c, totp_secret=accounts.new_totp_secret())
 
 
 @console_form("Turn on the second factor with the first code", fields=("secret", "code"))
@@ -180,10 +181,21 @@ async def totp_enable(c: Console) -> Response:
     try:
         codes = await accounts.enable_totp(c.user, secret, str(form.get("code", "")), c.now)
     except Invalid as exc:
-        return _account_page(c, status=422, totp_secret=secret,
+        return await _account_page(c, status=422, totp_secret=secret,
                              errors={e.field: e.text(c.lang) for e in exc.errors})
     await audit.record("totp_enabled", actor=c.actor, now=c.now, client=c.client)
-    return _account_page(c, recovery_codes=codes)
+    return await _account_page(c, recovery_codes=codes)
+
+
+@console_form("(Admins) require a second factor of every admin", fields=("on",))
+@page
+async def admin_totp(c: Console) -> Response:
+    c.actor.require_admin()
+    on = (await c.request.form()).get("on") == "yes"
+    await accounts.require_admin_totp(on, c.now)
+    await audit.record("admin_totp_required" if on else "admin_totp_optional", actor=c.actor,
+                       now=c.now, client=c.client)
+    return c.back("/console/account", "admin_totp_on" if on else "admin_totp_off")
 
 
 @console_form("Turn off the second factor", fields=("current_password",))
@@ -191,7 +203,7 @@ async def totp_enable(c: Console) -> Response:
 async def totp_disable(c: Console) -> Response:
     form = await c.request.form()
     if not accounts.password_ok(c.user, str(form.get("current_password", ""))):
-        return _account_page(c, status=422, errors={
+        return await _account_page(c, status=422, errors={
             "current_password": translate("invalid_wrong_password", c.lang)})
     await accounts.disable_totp(c.user)
     await audit.record("totp_disabled", actor=c.actor, now=c.now, client=c.client)
@@ -266,6 +278,7 @@ routes = [
     Route("/console/account/totp/start", totp_start, methods=["POST"]),
     Route("/console/account/totp", totp_enable, methods=["POST"]),
     Route("/console/account/totp/off", totp_disable, methods=["POST"]),
+    Route("/console/account/admin-totp", admin_totp, methods=["POST"]),
     Route("/console/password/forgot", forgot_form, methods=["GET"]),
     Route("/console/password/forgot", forgot_submit, methods=["POST"]),
     Route("/console/password/{token}", link_form, methods=["GET"]),

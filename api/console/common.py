@@ -119,6 +119,9 @@ async def current(request: Request) -> Console:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise Redirect(f"/console/login?next={quote(target, safe='/')}")
     session, user = found
+    if not request.url.path.startswith("/console/account") and await accounts.must_set_up_totp(
+            user):
+        raise Redirect("/console/account?notice=totp_required")
     return Console(request, user, session, actor_of(user), language(request, user), moment)
 
 

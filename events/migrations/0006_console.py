@@ -22,6 +22,16 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='SiteOption',
+            fields=[
+                ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('value', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'site_option', 'app': 'kaigi', 'pk_attr': 'key', 'table_description': 'A setting admins change in the console (e.g. requiring a second factor for admins).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='User',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -36,9 +36,18 @@ def _form_page(request: Request, event: Event, lang: str, *, values: dict[str, A
     response = render(request, "register.html", lang, status=status, c=card(event, lang),
                       event=event, modes=catalogue.attendance_modes(event),
                       seats=_seats(event), values=values or {}, errors=errors or {},
-                      refusal=refusal, csrf_field=CSRF_FIELD, csrf=token)
+                      refusal=refusal, csrf_field=CSRF_FIELD, csrf=token,
+                      joint_users=joint_users(event, lang))
     set_csrf_cookie(response, token, request)
     return response
+
+
+def joint_users(event: Event, lang: str) -> list[str]:
+    """The co-hosts who see the registrations too (joint use, 共同利用), by name."""
+    if not event.share_registrants:
+        return []
+    return [vocabulary.pick(p.organization.name_ja, p.organization.name_en, lang)
+            for p in event.partner_list if p.role == "co_host"]
 
 
 def _seats(event: Event) -> dict[str, int | None]:

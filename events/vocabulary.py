@@ -190,6 +190,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "membership_none": {"ja": "一般（非会員）", "en": "Not a member"},
     "membership_member": {"ja": "インターネット協会 会員", "en": "Member of the association"},
     "membership_oic_member": {"ja": "OIC 会員", "en": "OIC member"},
+    "consent_joint": {
+        "ja": "個人情報の取り扱い（参加受付と連絡のために利用し、主催者と共催者（{cohosts}）が共同で利用します〔共同利用〕。その他の第三者には提供しません）に同意します",
+        "en": "I agree to the privacy notice (my data is used for this registration and "
+              "related messages, jointly by the organizer and the co-hosts {cohosts}, and "
+              "never shared with anyone else)"},
     "consent": {"ja": "個人情報の取り扱い（参加受付と連絡のためにのみ利用し、第三者に提供しません）に同意します",
                 "en": "I agree to the privacy notice (my data is used only for this "
                       "registration and related messages, and never shared)"},

@@ -9,21 +9,26 @@ positions they read back are exact.
 
 from __future__ import annotations
 
+import operator
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from events import db, inputs, seats
+from events import audit, db, inputs, kana, seats
+from events.access import Actor
 from events.catalogue import attendance_modes
-from events.errors import Code, Conflict, Invalid, NotFound, Refused
+from events.errors import Code, Conflict, FieldError, Invalid, NotFound, Refused
 from events.inputs import AttendanceIn, RegistrationIn
 from events.models import (
     ATTENDANCE_MODES,
@@ -203,7 +208,7 @@ async def _reactivate(existing: Registration, values: dict[str, Any], now: datet
                    if k not in ("event_id", "token", "created_at", "email_normalized")}
         updated = await Registration.filter(id=existing.id, status="cancelled").using_db(
             conn).update(**changes, status=status, queue_seq=queue, cancelled_at=None,
-                         checked_in_at=None)
+                         cancelled_by="", cancel_reason="", checked_in_at=None)
         if not updated:
             raise _already(existing)
         existing.status = status
@@ -248,16 +253,24 @@ async def cancel(registration: Registration, *, now: datetime) -> Registration:
         current = await Registration.get(id=registration.id, using_db=conn)
         if current.status == "cancelled":
             return registration
-        await seats.release(current, conn)
-        was_confirmed = current.status == "confirmed"
-        changed = await Registration.filter(id=current.id, status=current.status).using_db(
-            conn).update(status="cancelled", cancelled_at=now, updated_at=now)
-        assert changed == 1
-        current.status = "cancelled"
-        await _notify(current, "cancelled", now, conn)
-        if was_confirmed:
-            await seats.promote(current.event_id, current.attendance, now, conn)
+        await _cancel_locked(current, now, conn, by="attendee")
     return await Registration.get(id=registration.id).prefetch_related("event")
+
+
+async def _cancel_locked(current: Registration, now: datetime, conn: Any, *, by: str,
+                         reason: str = "") -> None:
+    """Cancel `current`, read under the event's lock: free what it holds, tell the
+    attendee, and give a freed seat to the waiting list."""
+    await seats.release(current, conn)
+    was_confirmed = current.status == "confirmed"
+    changed = await Registration.filter(id=current.id, status=current.status).using_db(
+        conn).update(status="cancelled", cancelled_at=now, updated_at=now, cancelled_by=by,
+                     cancel_reason=reason)
+    assert changed == 1
+    current.status, current.cancelled_by, current.cancel_reason = "cancelled", by, reason
+    await _notify(current, "cancelled", now, conn)
+    if was_confirmed:
+        await seats.promote(current.event_id, current.attendance, now, conn)
 
 
 async def switch_attendance(registration: Registration, data: Any, *, now: datetime
@@ -278,22 +291,30 @@ async def switch_attendance(registration: Registration, data: Any, *, now: datet
         current = await Registration.get(id=registration.id, using_db=conn)
         if current.status == "cancelled":
             raise Refused(Code.REGISTRATION_CANCELLED, "This registration is cancelled.")
-        old_mode, was_confirmed = current.attendance, current.status == "confirmed"
-        await seats.release(current, conn)
-        position = None
-        if await seats.take_seat(event.id, mode, conn):
-            status, queue = "confirmed", 0
-        else:
-            status = "waitlisted"
-            queue, position = await seats.join_queue(event.id, mode, conn)
-        await Registration.filter(id=current.id).using_db(conn).update(
-            attendance=mode, status=status, queue_seq=queue, updated_at=now)
-        current.attendance, current.status = mode, status
-        await _notify(current, "attendance_changed", now, conn)
-        if was_confirmed:
-            await seats.promote(event.id, old_mode, now, conn)
+        position = await _move_locked(current, mode, now, conn)
     fresh = await Registration.get(id=registration.id).prefetch_related("event")
     return Answer(fresh, position)
+
+
+async def _move_locked(current: Registration, mode: str, now: datetime, conn: Any
+                       ) -> int | None:
+    """Move `current`, read under the event's lock, to `mode`: a seat if one is free,
+    else the end of that waiting list. Returns the waiting-list position, if any."""
+    old_mode, was_confirmed = current.attendance, current.status == "confirmed"
+    await seats.release(current, conn)
+    position = None
+    if await seats.take_seat(current.event_id, mode, conn):
+        status, queue = "confirmed", 0
+    else:
+        status = "waitlisted"
+        queue, position = await seats.join_queue(current.event_id, mode, conn)
+    await Registration.filter(id=current.id).using_db(conn).update(
+        attendance=mode, status=status, queue_seq=queue, updated_at=now)
+    current.attendance, current.status = mode, status
+    await _notify(current, "attendance_changed", now, conn)
+    if was_confirmed:
+        await seats.promote(current.event_id, old_mode, now, conn)
+    return position
 
 
 # ---- for organizers ----------------------------------------------------------------------
@@ -344,3 +365,251 @@ async def positions(registrations: list[Registration]) -> dict[int, int]:
         for r in members:
             out[r.id] = rank.get(r.id, 0)
     return out
+
+
+# ---- the organizer's console: finding attendees, and acting for them -------------------------
+
+PAGE_SIZE = 50
+CHECKED_IN_CHOICES = ("yes", "no")
+MAX_SEARCH_TERMS = 8
+REASON_MAX = 1000
+# A confirmation goes out again at most this often: the attendee's inbox, and our name
+# with their mail provider, matter more than a second copy minutes after the first.
+RESEND_INTERVAL = timedelta(hours=1)
+
+
+@dataclass
+class Listing:
+    """One page of an event's registrations, and what the search found in all."""
+
+    items: list[Registration]
+    positions: dict[int, int]
+    # Matches per status with every other filter applied: what each status filter finds.
+    counts: dict[str, int]
+    total: int
+    offset: int  # matches before this page
+    before: int | None  # cursors of the previous and the next page
+    after: int | None
+
+
+def _search_terms(q: str) -> Q:
+    """Every word matches a name, kana reading, email, affiliation or ticket number.
+
+    Names and readings are compared kana-folded (see events.kana): each word is looked
+    for in each of its spellings, so plain `icontains` works on SQLite and PostgreSQL.
+    """
+    match = Q()
+    for term in q.split()[:MAX_SEARCH_TERMS]:
+        spelled = kana.spellings(term)
+        either = [Q(name__icontains=s) | Q(name_kana__icontains=s) | Q(affiliation__icontains=s)
+                  for s in spelled]
+        either.append(Q(email_normalized__icontains=kana.fold(term)))
+        number = unicodedata.normalize("NFKC", term).lstrip("#")
+        if number.isascii() and number.isdigit() and 0 < int(number) < MAX_ID:
+            either.append(Q(id=int(number)))
+        match &= reduce(operator.or_, either)
+    return match
+
+
+def _cursor(check: Checker, params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name, "")
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and int(raw) < MAX_ID:
+        return int(raw)
+    check.fail(name, "cursor")
+    return None
+
+
+async def search(event: Event, params: Mapping[str, str]) -> Listing:
+    """Registrations by search words and filters, 50 a page in registration order.
+
+    Paging is by id (`after` / `before` the ids at the page's ends), so a page costs the
+    same at the end of thousands as at the start, and rows that arrive meanwhile never
+    shift a page under the reader.
+    """
+    check = Checker()
+    query = Registration.filter(event_id=event.id)
+    if q := check.text(params, "q", max_length=200):
+        query = query.filter(_search_terms(q))
+    if attendance := params.get("attendance"):
+        if attendance not in ATTENDANCE_MODES:
+            check.fail("attendance", "one_of", choices=", ".join(ATTENDANCE_MODES))
+        query = query.filter(attendance=attendance)
+    if checked_in := params.get("checked_in"):
+        if checked_in not in CHECKED_IN_CHOICES:
+            check.fail("checked_in", "one_of", choices=", ".join(CHECKED_IN_CHOICES))
+        query = query.filter(checked_in_at__isnull=checked_in == "no")
+    status = params.get("status")
+    if status and status not in REGISTRATION_STATUSES:
+        check.fail("status", "one_of", choices=", ".join(REGISTRATION_STATUSES))
+    after, before = _cursor(check, params, "after"), _cursor(check, params, "before")
+    check.done()
+    counts: dict[str, int] = {s: 0 for s in REGISTRATION_STATUSES}
+    for name, n in await query.annotate(n=Count("id")).group_by("status").values_list(
+            "status", "n"):
+        counts[name] = n
+    if status:
+        query = query.filter(status=status)
+    total = counts[status] if status else sum(counts.values())
+    if before is not None and after is None:
+        rows = list(reversed(await query.filter(id__lt=before).order_by("-id").limit(PAGE_SIZE)))
+    else:
+        rows = await query.filter(id__gt=after or 0).order_by("id").limit(PAGE_SIZE)
+    offset = await query.filter(id__lt=rows[0].id).count() if rows else 0
+    more = bool(rows) and await query.filter(id__gt=rows[-1].id).exists()
+    return Listing(items=rows, positions=await positions(rows), counts=counts, total=total,
+                   offset=offset, before=rows[0].id if offset else None,
+                   after=rows[-1].id if more else None)
+
+
+async def of_event(event: Event, registration_id: int) -> Registration:
+    """One registration of the event, for its organizers; another event's is not found."""
+    found = await Registration.get_or_none(id=registration_id, event_id=event.id) if (
+        0 < registration_id < MAX_ID) else None
+    if found is None:
+        raise NotFound("No such registration for this event.")
+    found.event = event
+    return found
+
+
+async def _locked(event: Event, registration_id: int, conn: Any) -> Registration:
+    """Take the event's lock, then read the registration as it is under it."""
+    await seats.lock_event(event.id, conn)
+    current = await Registration.get_or_none(id=registration_id, event_id=event.id,
+                                             using_db=conn)
+    if current is None:
+        raise NotFound("No such registration for this event.")
+    return current
+
+
+def _active(current: Registration) -> None:
+    if current.status == "cancelled":
+        raise Refused(Code.REGISTRATION_CANCELLED, "This registration is cancelled.")
+
+
+async def cancel_for_organizer(event: Event, registration_id: int, reason: str, *,
+                               actor: Actor, now: datetime, client: str = "") -> Registration:
+    """The organizer cancels: the attendee's mail says so, with the reason if one is given."""
+    reason = reason.strip()
+    check = Checker()
+    if len(reason) > REASON_MAX:
+        check.fail("cancel_reason", "too_long", max=REASON_MAX)
+    elif not storable(reason):
+        check.fail("cancel_reason", "not_text")
+    check.done()
+    async with in_transaction() as conn:
+        current = await _locked(event, registration_id, conn)
+        _active(current)
+        before = {"status": current.status, "attendance": current.attendance}
+        await _cancel_locked(current, now, conn, by="organizer", reason=reason)
+        await audit.record("registration_cancelled", actor=actor, now=now, client=client,
+                           event=event, target=str(current.id), details={
+                               **audit.changes(before, {"status": "cancelled"}),
+                               "attendance": current.attendance, "reason": reason}, conn=conn)
+    return await of_event(event, registration_id)
+
+
+async def move_for_organizer(event: Event, registration_id: int, mode: str, *,
+                             actor: Actor, now: datetime, client: str = "") -> Answer:
+    """Move to the other mode as the attendee could (a seat if free, else the end of its
+    waiting list), also after registration has closed."""
+    if mode not in attendance_modes(event):
+        raise Refused(Code.ATTENDANCE_NOT_OFFERED,
+                      f"This event does not offer {mode} attendance.", field="attendance")
+    async with in_transaction() as conn:
+        current = await _locked(event, registration_id, conn)
+        _active(current)
+        if current.attendance == mode:
+            return Answer(current, await waitlist_position(current))
+        before = {"attendance": current.attendance, "status": current.status}
+        position = await _move_locked(current, mode, now, conn)
+        await audit.record("registration_moved", actor=actor, now=now, client=client,
+                           event=event, target=str(current.id), details=audit.changes(
+                               before, {"attendance": mode, "status": current.status}),
+                           conn=conn)
+    return Answer(await of_event(event, registration_id), position)
+
+
+@dataclass
+class Seats:
+    """A mode's seat counters, as the event row holds them."""
+
+    mode: str
+    confirmed: int
+    capacity: int | None
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.confirmed >= self.capacity
+
+
+def seats_of(event: Event, mode: str) -> Seats:
+    if mode not in ATTENDANCE_MODES:  # an attribute name is built from it
+        raise ValueError(f"unknown attendance mode {mode!r}")
+    return Seats(mode, getattr(event, f"{mode}_confirmed"), getattr(event, f"{mode}_capacity"))
+
+
+async def confirm_from_waitlist(event: Event, registration_id: int, *, over_capacity: bool,
+                                actor: Actor, now: datetime, client: str = "") -> Registration:
+    """Confirm someone on the waiting list now, ahead of the queue and past a full mode
+    when the organizer says so (`over_capacity`). The counters move under the event's
+    lock, and the attendee gets the `promoted` message."""
+    async with in_transaction() as conn:
+        current = await _locked(event, registration_id, conn)
+        if current.status != "waitlisted":
+            raise Conflict("Only a registration on the waiting list can be confirmed.",
+                           registration_status=current.status)
+        mode = current.attendance
+        fresh = await Event.get(id=event.id, using_db=conn)
+        counted = seats_of(fresh, mode)
+        if counted.full and not over_capacity:
+            raise Invalid([FieldError.of("over_capacity", "over_capacity",
+                                         capacity=counted.capacity, confirmed=counted.confirmed)])
+        confirmed, waiting = f"{mode}_confirmed", f"{mode}_waitlisted"
+        await Event.filter(id=event.id).using_db(conn).update(
+            **{confirmed: F(confirmed) + 1, waiting: F(waiting) - 1})
+        changed = await Registration.filter(id=current.id, status="waitlisted").using_db(
+            conn).update(status="confirmed", updated_at=now)
+        assert changed == 1
+        current.status = "confirmed"
+        await _notify(current, "promoted", now, conn)
+        await audit.record("registration_confirmed", actor=actor, now=now, client=client,
+                           event=event, target=str(current.id), details={
+                               **audit.changes({"status": "waitlisted"},
+                                               {"status": "confirmed"}),
+                               "attendance": mode, "capacity": counted.capacity,
+                               "confirmed_before": counted.confirmed,
+                               "over_capacity": counted.full}, conn=conn)
+    return await of_event(event, registration_id)
+
+
+async def resend_confirmation(event: Event, registration_id: int, *, actor: Actor,
+                              now: datetime, client: str = "") -> Notification:
+    """Queue the confirmation of the registration's current state (confirmed or
+    waitlisted) again; refused while one was queued less than RESEND_INTERVAL ago."""
+    async with in_transaction() as conn:
+        # A no-op write locks the registration row: two clicks cannot both pass the check.
+        if not await Registration.filter(id=registration_id, event_id=event.id).using_db(
+                conn).update(updated_at=F("updated_at")):
+            raise NotFound("No such registration for this event.")
+        current = await Registration.get(id=registration_id, using_db=conn)
+        _active(current)
+        last = await Notification.filter(
+            registration_id=current.id, purpose__in=("confirmed", "waitlisted"),
+            created_at__gt=now - RESEND_INTERVAL).using_db(conn).order_by("-created_at").first()
+        if last is not None:
+            allowed_at = last.created_at + RESEND_INTERVAL
+            raise Refused(Code.TOO_MANY_ATTEMPTS, "A confirmation was queued less than an "
+                          "hour ago.", last_at=last.created_at.isoformat(),
+                          allowed_at=allowed_at.isoformat(),
+                          retry_after=int((allowed_at - now).total_seconds()) + 1)
+        revision = await Notification.filter(registration_id=current.id,
+                                             purpose=current.status).using_db(conn).count()
+        message = await Notification.create(
+            registration_id=current.id, purpose=current.status, revision=revision,
+            created_at=now, next_attempt_at=now, using_db=conn)
+        await audit.record("confirmation_resent", actor=actor, now=now, client=client,
+                           event=event, target=str(current.id),
+                           details={"purpose": current.status}, conn=conn)
+    return message

@@ -15,6 +15,10 @@ as an inline image and a calendar invitation (iTIP, RFC 6047):
 
 The content is rendered when the worker sends, from the current state of the event and
 the registration: a message queued before a later change says what is true now.
+
+Mail to a console user (an invitation, a password reset) has no event: it is composed
+from the user (their `locale`), their organization and the row's `payload` (the link, and
+who invited them), as a text and an HTML alternative only.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -37,10 +41,11 @@ from markupsafe import Markup, escape
 from events import calendar, resources, tickets
 from events.config import Settings
 from events.inputs import deliverable
-from events.models import Broadcast, Event, Notification, Registration, Session
+from events.models import Broadcast, Event, Notification, Registration, Session, User
 from events.vocabulary import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
+    day,
     formats_for_mode,
     pick,
     serves_venue,
@@ -53,6 +58,8 @@ TEMPLATES = resources.directory("templates") / "email"
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 SUBJECT_MAX = 200
 QR_PURPOSES = ("confirmed", "promoted", "attendance_changed", "reminder")
+# Mail to a console user: the purpose, and which single-use link (events.accounts) it carries.
+ACCOUNT_LINKS = {"account_invite": "invite", "account_reset": "reset"}
 
 
 def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
@@ -105,6 +112,36 @@ class Facts:
     session: Session | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def addressee(self) -> Registration:
+        return self.registration
+
+
+@dataclass
+class AccountFacts:
+    """A message to a console user: the row (its payload holds the link), read at send time."""
+
+    message: Notification
+    user: User  # with its organization fetched
+    message_id: str
+    now: datetime
+    link: str
+    valid_for: timedelta  # how long the link works from when it was issued (the row's birth)
+    inviter: str = ""  # "name (email)", or one of them (inviter_text); empty: nobody named
+
+    @property
+    def addressee(self) -> User:
+        return self.user
+
+
+def inviter_text(inviter: object) -> str:
+    """Who invited: "name (email)" from a payload's {"name", "email"}, one line at most."""
+    if not isinstance(inviter, dict):
+        return ""
+    name = display_name(str(inviter.get("name") or ""))
+    address = header_text(str(inviter.get("email") or ""), 254)
+    return f"{name} ({address})" if name and address else name or address
+
 
 def invitation_method(purpose: str, registration: Registration, had_request: bool
                       ) -> str | None:
@@ -136,7 +173,9 @@ class Composer:
         )
         self.env.filters["paragraphs"] = paragraphs
 
-    def compose(self, facts: Facts) -> EmailMessage:
+    def compose(self, facts: Facts | AccountFacts) -> EmailMessage:
+        if isinstance(facts, AccountFacts):
+            return self.compose_account(facts)
         r, event = facts.registration, facts.event
         lang = r.locale if r.locale in LANGUAGES else DEFAULT_LANGUAGE
         context = self.context(facts, lang)
@@ -176,6 +215,52 @@ class Composer:
         # Last: making a part multipart moves every Content-* header into its first child.
         msg["Content-Language"] = lang
         return msg
+
+    def compose_account(self, facts: AccountFacts) -> EmailMessage:
+        """An invitation or a reset: the link and how long it works; nothing else attached."""
+        user = facts.user
+        lang = user.locale if user.locale in LANGUAGES else DEFAULT_LANGUAGE
+        context = self.account_context(facts, lang)
+        module = self.env.get_template(f"{lang}/{facts.message.purpose}.txt").make_module(
+            context)
+        subject = header_text(str(module.subject))  # type: ignore[attr-defined]
+        context["intro"] = str(module).strip("\n")
+        context["subject"] = subject
+        text = self.env.get_template("layout.txt").render(context)
+        html = self.env.get_template("layout.html").render(context)
+
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.sender
+        msg["To"] = Address(display_name=display_name(user.name), addr_spec=recipient(user))
+        msg["Date"] = format_datetime(facts.now)
+        msg["Message-ID"] = facts.message_id
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(text, charset="utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8")
+        msg["Content-Language"] = lang
+        return msg
+
+    def account_context(self, facts: AccountFacts, lang: str) -> dict[str, Any]:
+        user, purpose = facts.user, facts.message.purpose
+        organization = user.organization
+        tz = ZoneInfo(self.settings.default_timezone)
+        until = (facts.message.created_at + facts.valid_for).astimezone(tz)
+        site = translate("site_name", lang)
+        return {
+            "lang": lang, "t": lambda key, **v: translate(key, lang, **v), "purpose": purpose,
+            "name": display_name(user.name) or user.email,
+            "email": user.email,
+            # The line above the greeting in HTML: what the account is for.
+            "title": site, "site_name": site,
+            "organization": display_name(pick(organization.name_ja, organization.name_en,
+                                              lang)) if organization else "",
+            "inviter": facts.inviter,
+            "link_url": facts.link,
+            "link_label": translate(f"mail_link_{ACCOUNT_LINKS[purpose]}", lang),
+            "link_hours": int(facts.valid_for.total_seconds() // 3600),
+            "link_until": f"{day(until, tz, lang)} {until:%H:%M} {tz.key}",
+        }
 
     def invitation(self, facts: Facts, lang: str) -> bytes | None:
         r, event = facts.registration, facts.event
@@ -223,6 +308,9 @@ class Composer:
             "qr_cid": "", "has_invitation": bool(facts.invitation),
             "session_title": "", "session_when": "",
             "broadcast_body": "", "unsubscribe_url": "", "subject_text": "",
+            "link_url": "",
+            # Who cancelled (the cancelled message words an organizer's cancellation apart).
+            "cancelled_by": r.cancelled_by, "cancel_reason": r.cancel_reason,
         }
         if purpose in QR_PURPOSES and confirmed and r.attendance == "venue":
             context["qr_cid"] = make_msgid("ticket-qr", domain=self.settings.host)[1:-1]
@@ -238,10 +326,10 @@ class Composer:
         return context
 
 
-def recipient(registration: Registration) -> str:
-    """The address, checked again here: registration validated it, but mail must not
-    depend on that alone."""
-    address = registration.email.strip()
+def recipient(addressee: Registration | User) -> str:
+    """The address, checked again here: registration (or the console) validated it, but
+    mail must not depend on that alone."""
+    address = addressee.email.strip()
     if not deliverable(address):
         raise InvalidRecipient(f"not a deliverable address: {address!r}")
     return address

@@ -8,6 +8,10 @@ re-checks the row is still due (SQLite runs one writer at a time, so only one cl
 match). A claim is a lease: a worker that dies leaves rows whose `claimed_until` runs
 out, and they are due again. Every settling UPDATE names the lease holder, so a worker
 whose lease was taken over never overwrites the newer holder's outcome.
+
+Mail to a console user (an invitation, a password reset) is a row with `user` instead of
+`registration`; its `payload` holds the link, a credential, so the UPDATE that settles the
+row for good (sent, failed, skipped) empties it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from tortoise.connection import get_connection
@@ -26,7 +31,7 @@ from tortoise.queryset import QuerySet
 
 from events import db
 from events.errors import Code, Conflict, NotFound
-from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session
+from events.models import MESSAGE_STATUSES, Event, Notification, Registration, Session, User
 from events.validation import Checker
 from events.vocabulary import ATTENDANCE_MODES, formats_for_mode
 
@@ -36,6 +41,9 @@ Purpose = Literal[RegistrationPurpose, "event_changed", "event_cancelled", "remi
                   "broadcast"]
 REGISTRATION_PURPOSES: tuple[RegistrationPurpose, ...] = get_args(RegistrationPurpose)
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
+# Mail to a console user: no event, so never among an event's messages (PURPOSES).
+AccountPurpose = Literal["account_invite", "account_reset"]
+ACCOUNT_PURPOSES: tuple[AccountPurpose, ...] = get_args(AccountPurpose)
 INSERT_BATCH = 500
 
 
@@ -52,6 +60,29 @@ async def queue_many(rows: list[Notification], conn: Any = None) -> None:
     if rows:
         await Notification.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True,
                                        using_db=conn)
+
+
+async def queue_account_mail(user: User, purpose: AccountPurpose, link: str, now: datetime,
+                             conn: Any = None, inviter: User | None = None) -> Notification:
+    """Queue an invitation or a password reset for a console user, due now.
+
+    `link` is the full URL with the raw token (events.accounts.issue_link); it waits in the
+    row's payload until the message is settled. Call it in the transaction that issued the
+    link. Each call queues one message: `revision` counts the earlier ones of the purpose.
+    """
+    if purpose not in ACCOUNT_PURPOSES:
+        raise ValueError(f"not a purpose of mail to a console user: {purpose!r}")
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("the link must be a full http(s) URL")
+    payload: dict[str, Any] = {"link": link}
+    if inviter is not None:
+        payload["inviter"] = {"name": inviter.name, "email": inviter.email}
+    revision = await Notification.filter(user_id=user.id, purpose=purpose).using_db(
+        conn).count()
+    return await Notification.create(user=user, purpose=purpose, revision=revision,
+                                     payload=payload, created_at=now, next_attempt_at=now,
+                                     using_db=conn)
 
 
 async def queue_event_change(event: Event, now: datetime, conn: Any) -> int:
@@ -169,20 +200,24 @@ async def extend(ids: list[int], worker: str, until: datetime) -> None:
             claimed_until=until)
 
 
+# Sent, failed and skipped empty the payload in the same UPDATE: a link kept in it is a
+# credential, and nothing reads it after (only a temporary failure, mark_retry, keeps it
+# for the next attempt; an organizer's retry is for an event's messages, which have none).
+
 async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
     """False when the lease was lost (another worker may deliver it again)."""
     return bool(await _held(message_id, worker).update(
-        status="sent", sent_at=now, claimed_until=None, last_error=""))
+        status="sent", sent_at=now, claimed_until=None, last_error="", payload={}))
 
 
 async def mark_failed(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="failed", claimed_until=None, last_error=reason[:2000]))
+        status="failed", claimed_until=None, last_error=reason[:2000], payload={}))
 
 
 async def mark_skipped(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="skipped", claimed_until=None, last_error=reason[:2000]))
+        status="skipped", claimed_until=None, last_error=reason[:2000], payload={}))
 
 
 async def mark_retry(message_id: int, worker: str, at: datetime, reason: str) -> bool:

@@ -9,6 +9,10 @@ UPDATE only succeeds for the worker holding the lease.
 Failures: a 4xx reply, a refused connection or a timeout is temporary (retried with
 exponential backoff and jitter); a 5xx reply about the message or its recipient is
 permanent (the message is failed, its reason kept, and an organizer may retry it).
+
+Mail to a console user (an invitation, a password reset) takes the same path; it is
+skipped when the account was disabled, or when its link expired or was replaced by a
+later one before delivery.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from events import catalogue, mail, outbox
+from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
-from events.models import Event, Notification, Session
+from events.models import Event, Notification, Session, User
 from events.registration import waitlist_position
 
 log = logging.getLogger("kaigi.worker")
@@ -270,7 +275,7 @@ class Worker:
 
     async def deliver(self, message_id: int, events: dict[int, Event]) -> None:
         message = await Notification.get(id=message_id).prefetch_related(
-            "registration", "broadcast")
+            "registration", "broadcast", "user")
         now = self.clock()
         facts = await self.facts(message, events, now)
         if isinstance(facts, str):
@@ -279,7 +284,7 @@ class Worker:
             log.info("skipped #%d %s: %s", message.id, message.purpose, facts)
             return
         try:
-            recipient = mail.recipient(message.registration)
+            recipient = mail.recipient(facts.addressee)
             email = self.composer.compose(facts)
         except mail.InvalidRecipient as exc:
             await self.settle_failure(message, classify(exc), now)
@@ -315,9 +320,13 @@ class Worker:
             log.info("retry #%d at %s: %s", message.id, at.isoformat(), failure.reason)
 
     async def facts(self, message: Notification, events: dict[int, Event],
-                    now: datetime) -> mail.Facts | str:
+                    now: datetime) -> mail.Facts | mail.AccountFacts | str:
         """What the message is made of, or why it should not be sent any more."""
+        if message.user is not None:
+            return await self.account_facts(message, message.user, now)
         r = message.registration
+        if r is None:
+            return "addressed to nobody: neither a registration nor a user"
         event = events.get(r.event_id)
         if event is None:
             event = await Event.get(id=r.event_id).prefetch_related(
@@ -335,19 +344,37 @@ class Worker:
         had_request = await Notification.filter(
             registration_id=r.id, purpose__in=REQUEST_PURPOSES, status="sent",
             id__lt=message.id).exists()
-        message_id = message.message_id or await outbox.set_message_id(
-            message.id, f"<{message.id:08d}.{message.purpose}.{secrets.token_hex(6)}"
-                        f"@{self.settings.host}>")
         return mail.Facts(
-            message=message, registration=r, event=event, message_id=message_id, now=now,
+            message=message, registration=r, event=event,
+            message_id=await self.message_id(message), now=now,
             position=await waitlist_position(r),
             invitation=mail.invitation_method(message.purpose, r, had_request),
             broadcast=message.broadcast, session=session)
+
+    async def account_facts(self, message: Notification, user: User,
+                            now: datetime) -> mail.AccountFacts | str:
+        """An invitation or a reset: its link from the payload, while it still works."""
+        if reason := await account_stale_reason(message, user, now):
+            return reason
+        await user.fetch_related("organization")
+        kind = mail.ACCOUNT_LINKS[message.purpose]
+        return mail.AccountFacts(
+            message=message, user=user, message_id=await self.message_id(message), now=now,
+            link=str(message.payload["link"]), valid_for=LINK_VALID[kind],
+            inviter=mail.inviter_text(message.payload.get("inviter")))
+
+    async def message_id(self, message: Notification) -> str:
+        """The first attempt names the message; every later one reuses the name."""
+        return message.message_id or await outbox.set_message_id(
+            message.id, f"<{message.id:08d}.{message.purpose}.{secrets.token_hex(6)}"
+                        f"@{self.settings.host}>")
 
 
 async def stale_reason(message: Notification, event: Event, now: datetime) -> str | None:
     """A message overtaken by events: said otherwise since, or about nothing any more."""
     r, purpose = message.registration, message.purpose
+    if r is None:
+        return "not about a registration"
     if purpose != "cancelled" and r.status == "cancelled":
         return "the registration was cancelled before delivery"
     if purpose == "cancelled" and r.status != "cancelled":
@@ -365,4 +392,23 @@ async def stale_reason(message: Notification, event: Event, now: datetime) -> st
             registration_id=r.id, purpose__in=("event_changed", "event_cancelled"),
             revision__gt=message.revision).exists():
         return "superseded by a later change of the event"
+    return None
+
+
+async def account_stale_reason(message: Notification, user: User, now: datetime) -> str | None:
+    """Mail to a console user that must not go out any more (its link would not work)."""
+    kind = mail.ACCOUNT_LINKS.get(message.purpose)
+    if kind is None:
+        return f"not a purpose of mail to a console user: {message.purpose}"
+    if user.disabled_at is not None:
+        return "the account is disabled"
+    link = message.payload.get("link") if isinstance(message.payload, dict) else None
+    if not isinstance(link, str) or not link:
+        return "the link is gone (the payload was emptied)"
+    if message.created_at + LINK_VALID[kind] <= now:
+        return "the link expired before delivery"
+    # issue_link lapses the earlier links of a purpose: only the latest one works.
+    if await Notification.filter(user_id=user.id, purpose=message.purpose,
+                                 id__gt=message.id).exists():
+        return "superseded by a later link"
     return None

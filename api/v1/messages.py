@@ -30,6 +30,10 @@ async def _managed(request: Request) -> tuple[Event, Any]:
 
 def message(m: Notification) -> dict[str, Any]:
     r = m.registration
+    if r is None:
+        # Mail to a console user (an invitation, a password reset) belongs to no event:
+        # an event's messages (outbox.list_messages, outbox.retry) never include it.
+        raise LookupError(f"message #{m.id} is not about a registration")
     return {
         "id": m.id, "purpose": m.purpose, "revision": m.revision, "status": m.status,
         "registration": {"id": r.id, "name": r.name, "email": r.email, "locale": r.locale},

@@ -42,6 +42,15 @@ def venue(name: str, address: str) -> dict[str, str] | None:
     return {"name": name, "address": address}
 
 
+def event_venue(e: Event) -> dict[str, Any] | None:
+    """The event's venue, in English too, with its map link."""
+    if not (e.venue_name or e.venue_address or e.venue_name_en or e.venue_address_en
+            or e.venue_map_url):
+        return None
+    return {"name": e.venue_name, "address": e.venue_address, "name_en": e.venue_name_en,
+            "address_en": e.venue_address_en, "map_url": e.venue_map_url or None}
+
+
 def session(s: Session, event: Event) -> dict[str, Any]:
     tz = ZoneInfo(event.timezone)
     at_venue = vocabulary.serves_venue(s.format)
@@ -77,7 +86,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "ends_at": iso(e.ends_at, tz),
         "format": e.format,
         "attendance_modes": attendance_modes(e),
-        "venue": venue(e.venue_name, e.venue_address),
+        "venue": event_venue(e),
         "capacity": {"venue": e.venue_capacity, "online": e.online_capacity},
         "registration_opens_at": iso(e.registration_opens_at, tz),
         "registration_closes_at": iso(e.registration_closes_at, tz),
@@ -89,6 +98,10 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "url": f"{base_url}/events/{e.slug}",
         "api_url": f"{base_url}/api/v1/events/{e.slug}",
         "updated_at": iso(e.updated_at),
+        "contact_email": e.contact_email or None,
+        "membership_choices": [c for c in e.membership_choices.split(",") if c],
+        "share_registrants": e.share_registrants,
+        "version": e.version,
     }
     if private:
         body["stream_url"] = e.stream_url or None

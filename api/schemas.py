@@ -56,6 +56,15 @@ class Venue(BaseModel):
     address: str
 
 
+class EventVenue(Venue):
+    """The event's venue: the Japanese (or only) name and address, the English ones (empty:
+    the same), a map link."""
+
+    name_en: str
+    address_en: str
+    map_url: str | None
+
+
 class FieldProblem(BaseModel):
     field: str
     message: str
@@ -131,7 +140,7 @@ class Event(BaseModel):
     ends_at: datetime | None
     format: Format | None
     attendance_modes: list[Mode]
-    venue: Venue | None
+    venue: EventVenue | None
     capacity: Capacity
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
@@ -145,6 +154,14 @@ class Event(BaseModel):
     api_url: str
     updated_at: datetime
     stream_url: str | None = Field(default=None, description="Only for the event's managers.")
+    contact_email: str | None = Field(description="The contact shown to attendees.")
+    membership_choices: list[str] = Field(
+        description="What the registration form offers besides none: member, oic_member, "
+                    "organization slugs.")
+    share_registrants: bool = Field(
+        description="Co-host organizers see the registrants (joint use).")
+    version: int = Field(description="Raised by every change: an edit from an older copy "
+                                     "is refused (stale_edit).")
 
 
 class EventPage(BaseModel):
@@ -370,11 +387,36 @@ class Broadcast(BaseModel):
     preview: BroadcastPreview
 
 
+# ---- the audit log ----------------------------------------------------------------------
+
+class AuditEntry(BaseModel):
+    """Who did what, when, from where."""
+
+    id: int
+    at: datetime
+    actor: str = Field(description="An account's email or a key's name, as it was then")
+    user_id: int | None
+    api_key_id: int | None
+    client: str = Field(description="The client's address")
+    action: str = Field(description="login, event_changed, relation_accepted, …")
+    event: str | None = Field(description="The event's slug")
+    organization: str | None = Field(description="The organization's slug")
+    target: str
+    details: dict[str, Any] = Field(description="An edit's changed fields as "
+                                                "{field: [old, new]}, or facts of the action")
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
 # Every answer a path names; the parts they are made of come along as components too.
 MODELS: tuple[type[BaseModel], ...] = (
     Text, Venue, Problem, Organization, Series, Session, Partner, Capacity, Event, Seats,
     EventPage, Health, Ticket, Registration, RegistrationPage, PublicKey, Entry, Attendee,
     Checkin, CheckinSearch, CheckinStats, OfflineKit, Message, MessagePage, Broadcast,
+    AuditPage,
 )
 
 

@@ -15,9 +15,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
-from events import db, outbox, seats
+from events import audit, db, outbox, seats
 from events.access import Actor
-from events.errors import Conflict, Forbidden, Invalid, NotFound
+from events.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from events.inputs import (
     EventIn,
     EventPatch,
@@ -37,6 +37,7 @@ from events.models import (
     Event,
     EventPartner,
     Organization,
+    Registration,
     Series,
     Session,
 )
@@ -72,11 +73,28 @@ async def get_organization(slug: str) -> Organization:
     return org
 
 
-async def create_series(data: Any) -> Series:
+async def update_organization(org: Organization, data: Any, *,
+                              now: datetime) -> dict[str, list[Any]]:
+    """Change an organization's names and URL; its slug stays (feeds and links name it).
+
+    `data` is OrganizationIn without the slug. Returns the changed fields, old and new."""
+    change = parse(OrganizationIn, {**data, "slug": org.slug})
+    name_ja, name_en = pair(change.name)
+    after = {"name_ja": name_ja, "name_en": name_en, "url": change.url or ""}
+    changed = await _save_changes(org, after)
+    if changed:  # names appear in feeds and pages: their caches follow updated_at
+        await Event.filter(id__in=Subquery(EventPartner.filter(
+            organization_id=org.id).values("event_id"))).update(updated_at=now)
+    return changed
+
+
+async def create_series(data: Any, *, organization: Organization | None = None) -> Series:
+    """A new series; organizers of `organization` may put events into it."""
     series = parse(SeriesIn, data)
     name_ja, name_en = pair(series.name)
     try:
-        return await Series.create(slug=series.slug, name_ja=name_ja, name_en=name_en)
+        return await Series.create(slug=series.slug, name_ja=name_ja, name_en=name_en,
+                                   organization=organization)
     except IntegrityError:
         raise Conflict(f"A series with slug {series.slug!r} exists already.",
                        field="slug") from None
@@ -91,6 +109,36 @@ async def get_series(slug: str) -> Series:
     if series is None:
         raise NotFound(f"No series {slug!r}.")
     return series
+
+
+async def update_series(series: Series, data: Any, *, organization: Organization | None,
+                        now: datetime) -> dict[str, list[Any]]:
+    """Change a series' names and organization; its slug stays. `data` is SeriesIn without
+    the slug. Returns the changed fields, old and new (the organization by slug)."""
+    change = parse(SeriesIn, {**data, "slug": series.slug})
+    name_ja, name_en = pair(change.name)
+    changed = await _save_changes(series, {"name_ja": name_ja, "name_en": name_en,
+                                           "organization_id": organization.id
+                                           if organization else None})
+    if "organization_id" in changed:
+        slugs = {o.id: o.slug for o in await Organization.filter(
+            id__in=[i for i in changed["organization_id"] if i is not None])}
+        changed["organization"] = [slugs.get(i) for i in changed.pop("organization_id")]
+    if {"name_ja", "name_en"} & changed.keys():  # feeds name the series of each event
+        await Event.filter(series_id=series.id).update(updated_at=now)
+    return changed
+
+
+async def _save_changes(row: Organization | Series, after: dict[str, Any]
+                        ) -> dict[str, list[Any]]:
+    """Write the values that differ; {field: [old, new]} of those."""
+    changed = {name: [getattr(row, name), value] for name, value in after.items()
+               if getattr(row, name) != value}
+    if changed:
+        await type(row).filter(id=row.id).update(**{k: v[1] for k, v in changed.items()})
+        for name, (_, value) in changed.items():
+            setattr(row, name, value)
+    return changed
 
 
 # ---- events: reading ----------------------------------------------------------------------
@@ -233,13 +281,17 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 # Changes to these raise the event's revision (the calendar SEQUENCE).
 SCHEDULE_FIELDS = ("status", "date_tbd", "timezone", "venue_name", "venue_address")
-# Changed only by atomic UPDATEs (seats, revision), never written from a copy of the row.
+# Changed only by atomic UPDATEs (seats, revision, version), never written from a copy of
+# the row.
 COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_waitlisted",
-            "queue_seq", "revision")
+            "queue_seq", "revision", "version")
+# Memberships every event may offer; an organization's members are named by its slug.
+BASIC_MEMBERSHIPS = ("member", "oic_member")
 
 
 async def create_event(data: Any, *, actor: Actor, default_timezone: str,
-                       now: datetime) -> Event:
+                       now: datetime, client: str = "") -> Event:
+    """A new event, audited (`event_created`, its fields) in the same transaction."""
     check = Checker()
     change = _read_event(check, EventIn, data)
     values, sessions, partners = await _event_values(check, change, data, partial=False,
@@ -259,20 +311,71 @@ async def create_event(data: Any, *, actor: Actor, default_timezone: str,
     _check_shape(check, values, sessions or [])
     check.done()
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             event = Event(**values, updated_at=now, sort_at=FAR_FUTURE)
             event.owner = _owner(partners)
             _derive(event, sessions or [])
             await event.save()
             await _replace_sessions(event, sessions or [])
             await _replace_partners(event, partners, actor=actor, now=now)
+            created = await _audit_fields(event, sessions or [], partners)
+            await audit.record("event_created", actor=actor, now=now, client=client,
+                               event=event, target=event.slug, conn=conn, details=audit.changes(
+                                   {}, {k: v for k, v in created.items() if v not in ("", None)}))
     except IntegrityError:
         raise Conflict(f"An event with slug {values['slug']!r} exists already.",
                        field="slug") from None
     return await get_event(event.slug, include_drafts=True)
 
 
-async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> Event:
+@dataclass
+class EventChange:
+    """A change to an event, checked against every rule but not yet written."""
+
+    event: Event  # loaded, with the changed values set on it (not saved)
+    values: dict[str, Any]
+    sessions: list[dict[str, Any]] | None  # the new list, or None to keep the sessions
+    partners: list[tuple[Organization, str]] | None
+    rescheduled: bool  # time, place or status changed: the revision rises, attendees hear
+    status_before: str
+    before: dict[str, Any]  # the fields as the audit log shows them
+    loaded_version: int
+
+    @property
+    def purpose(self) -> str | None:
+        """The mail attendees get when this is saved (see outbox.queue_event_change)."""
+        if not self.rescheduled or self.event.status == "draft":
+            return None
+        return "event_cancelled" if self.event.status == "cancelled" else "event_changed"
+
+    async def recipients(self) -> int:
+        """How many registrants get that mail: the active ones, as the outbox counts them."""
+        if self.purpose is None:
+            return 0
+        return await Registration.filter(
+            event_id=self.event.id, status__in=("confirmed", "waitlisted")).count()
+
+    def capacity_below_confirmed(self) -> dict[str, tuple[int, int]]:
+        """Modes whose new capacity is below the seats confirmed: {mode: (capacity, confirmed)}.
+
+        Nobody loses a seat; new registrations wait until enough are cancelled."""
+        lowered: dict[str, tuple[int, int]] = {}
+        for mode in ATTENDANCE_MODES:
+            capacity = self.values.get(f"{mode}_capacity", ...)
+            confirmed: int = getattr(self.event, f"{mode}_confirmed")
+            if isinstance(capacity, int) and capacity < confirmed and capacity != self.before[
+                    f"{mode}_capacity"]:
+                lowered[mode] = (capacity, confirmed)
+        return lowered
+
+    async def changes(self) -> dict[str, list[Any]]:
+        """The fields this change alters, {field: [old, new]}, as the audit log records them."""
+        return audit.changes(self.before, await _audit_fields(
+            self.event, self.sessions, self.partners))
+
+
+async def plan_update(slug: str, data: Any, *, actor: Actor) -> EventChange:
+    """Check a change as `update_event` would, without writing: for a confirmation step."""
     event = await get_event(slug, include_drafts=True)
     actor.require_manage(event)
     check = Checker()
@@ -282,7 +385,8 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
     _check_series_owner(check, values, actor)
     check.done()
 
-    before = _schedule_of(event, event.session_list)
+    schedule_before, status_before = _schedule_of(event, event.session_list), event.status
+    before = await _audit_fields(event)
     for name, value in values.items():
         setattr(event, name, value)
     final_sessions = sessions if sessions is not None else [
@@ -298,21 +402,40 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
             slug=values["slug"]).exists():
         raise Conflict(f"An event with slug {values['slug']!r} exists already.", field="slug")
     _derive(event, final_sessions)
-    rescheduled = _schedule_of(event, final_sessions) != before
-    event.updated_at = now
     if partners is not None:
         event.owner = _owner(partners)
+    return EventChange(event, values, sessions, partners,
+                       _schedule_of(event, final_sessions) != schedule_before, status_before,
+                       before, event.version)
+
+
+async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime,
+                       expected_version: int | None = None, client: str = "") -> Event:
+    """Change an event and raise its `version`; with `expected_version` (the version the
+    editor loaded), a change made meanwhile refuses the save (`stale_edit`)."""
+    change = await plan_update(slug, data, actor=actor)
+    if expected_version is not None and change.loaded_version != expected_version:
+        raise _stale(slug)
+    event, values, sessions, partners = (change.event, change.values, change.sessions,
+                                         change.partners)
+    event.updated_at = now
     try:
         async with in_transaction() as conn:
+            # The first write, atomic under the row lock: of two saves made from the same
+            # version, the second finds it raised and changes nothing.
+            raised = Event.filter(id=event.id).using_db(conn)
+            if expected_version is not None:
+                raised = raised.filter(version=expected_version)
+            if not await raised.update(version=F("version") + 1):
+                raise _stale(slug)
             await event.save(using_db=conn, update_fields=[
                 f for f in event._meta.db_fields if f not in COUNTERS and f != "id"])
-            if rescheduled:
-                # Atomic under the row lock: two concurrent changes give two SEQUENCE steps.
+            if change.rescheduled:
+                # Two concurrent changes give two SEQUENCE steps.
                 await Event.filter(id=event.id).using_db(conn).update(
                     revision=F("revision") + 1)
-                revisions: list[int] = await db.column(
-                    Event.filter(id=event.id).using_db(conn), "revision")
-                event.revision = revisions[0]
+            event.revision, event.version = (await Event.filter(id=event.id).using_db(
+                conn).values_list("revision", "version"))[0]
             for mode in ATTENDANCE_MODES:  # a raised capacity seats the waiting list
                 if f"{mode}_capacity" in values:
                     await seats.promote(event.id, mode, now, conn)
@@ -320,12 +443,56 @@ async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime) -> 
                 await _replace_sessions(event, sessions)
             if partners is not None:
                 await _replace_partners(event, partners, actor=actor, now=now)
-            if rescheduled:  # tell every active registrant, in this same transaction
+            if change.rescheduled:  # tell every active registrant, in this same transaction
                 await outbox.queue_event_change(event, now, conn)
+            changed = await change.changes()
+            if changed:
+                await audit.record("event_changed", actor=actor, now=now, client=client,
+                                   event=event, target=event.slug, details=changed, conn=conn)
     except IntegrityError:
         raise Conflict("The change conflicts with existing data (duplicate slug?).",
                        field="slug") from None
     return await get_event(event.slug, include_drafts=True)
+
+
+async def _series_slug(event: Event) -> str | None:
+    if event.series_id is None:
+        return None
+    loaded = event.__dict__.get("_series")  # set when fetched or assigned
+    if isinstance(loaded, Series) and loaded.id == event.series_id:
+        return loaded.slug
+    series = await Series.get_or_none(id=event.series_id)
+    return series.slug if series else None
+
+
+def _stale(slug: str) -> Conflict:
+    return Conflict(f"Event {slug!r} was changed since it was loaded; reload it and redo "
+                    "the change.", code=Code.STALE_EDIT)
+
+
+async def _audit_fields(event: Event, sessions: list[dict[str, Any]] | None = None,
+                        partners: list[tuple[Organization, str]] | None = None
+                        ) -> dict[str, Any]:
+    """An event's fields as the audit log shows them: columns by name (no counters, nothing
+    derived), the series by slug, sessions and partners as one line each."""
+    skip = {*COUNTERS, "id", "created_at", "updated_at", "sort_at", "starts_at", "ends_at",
+            "format", "formats", "series_id", "owner_id"}
+    fields = {f: getattr(event, f) for f in event._meta.db_fields if f not in skip}
+    fields["series"] = await _series_slug(event)
+    tz = ZoneInfo(event.timezone)
+    rows = sessions if sessions is not None else [
+        _session_values(s) for s in getattr(event, "session_list", [])]
+    fields["sessions"] = "; ".join(
+        f"{r['starts_at'].astimezone(tz):%Y-%m-%d %H:%M}–{r['ends_at'].astimezone(tz):%H:%M} "
+        f"{r['format']}" + (f" {r['venue_name']}" if r["venue_name"] else "")
+        for r in sorted(rows, key=lambda r: (r["starts_at"], r["position"])))
+    if partners is not None:
+        fields["partners"] = ", ".join(f"{org.slug} {role}" for org, role in partners)
+    else:
+        listed = [*getattr(event, "partner_list", []), *getattr(event, "pending_partners", [])]
+        listed.sort(key=lambda p: (p.position, p.id))
+        fields["partners"] = ", ".join(f"{p.organization.slug} {p.role}" for p in listed)
+    return fields
 
 
 def _read_event(check: Checker, model: type[EventPatch], data: Any) -> EventPatch | None:
@@ -351,6 +518,8 @@ async def _event_values(
             await _series(check, refs)
             if refs.partners is not None:
                 await _partners(check, refs.partners)
+            if refs.membership_choices is not None:
+                await _check_memberships(check, refs.membership_choices)
         return {}, None, None
     sent = change.model_fields_set
     values: dict[str, Any] = {}
@@ -367,8 +536,20 @@ async def _event_values(
         values["timezone"] = default_timezone
     tz = ZoneInfo(values.get("timezone") or (event.timezone if event else default_timezone))
     if "venue" in sent:
-        values["venue_name"] = change.venue.name or "" if change.venue else ""
-        values["venue_address"] = change.venue.address or "" if change.venue else ""
+        venue = change.venue
+        values["venue_name"] = (venue.name or "") if venue else ""
+        values["venue_address"] = (venue.address or "") if venue else ""
+        # Newer members: left out, they keep their value (older clients never send them).
+        for member in ("name_en", "address_en", "map_url"):
+            if venue is None or member in venue.model_fields_set or not partial:
+                values[f"venue_{member}"] = (getattr(venue, member) or "") if venue else ""
+    if "contact_email" in sent:
+        values["contact_email"] = change.contact_email or ""
+    if change.membership_choices is not None:
+        await _check_memberships(check, change.membership_choices)
+        values["membership_choices"] = ",".join(change.membership_choices)
+    if change.share_registrants is not None:
+        values["share_registrants"] = change.share_registrants
     if "stream_url" in sent:
         values["stream_url"] = change.stream_url or ""
     if "capacity" in sent:
@@ -389,6 +570,16 @@ async def _event_values(
     return values, sessions, partners
 
 
+async def _check_memberships(check: Checker, choices: list[str]) -> None:
+    """Each choice is a basic membership or an existing organization's slug."""
+    # "none" is always offered; a malformed slug has its own error already.
+    slugs = [c for c in choices if c not in BASIC_MEMBERSHIPS and c != "none" and is_slug(c)]
+    known = set(await db.column(Organization.filter(slug__in=slugs), "slug")) if slugs else set()
+    for i, choice in enumerate(choices):
+        if choice in slugs and choice not in known:
+            check.fail(f"membership_choices[{i}]", "unknown_organization", slug=choice)
+
+
 def _check_series_owner(check: Checker, values: dict[str, Any], actor: Actor) -> None:
     """Series belong to an organization: only its organizers (and admins) add events."""
     series = values.get("series")
@@ -400,6 +591,7 @@ def _check_series_owner(check: Checker, values: dict[str, Any], actor: Actor) ->
 class _References(BaseModel):
     series: Text100 | None = None
     partners: list[PartnerIn] | None = None
+    membership_choices: list[str] | None = None
 
 
 def _salvage(data: dict[str, Any]) -> _References | None:

@@ -385,6 +385,28 @@ class VenueIn(Closed):
     address: Text500 | None = None
 
 
+class EventVenueIn(VenueIn):
+    """The event's venue. `name` and `address` are the Japanese (or only) ones; on a change
+    the English ones and the map link keep their value when left out."""
+
+    name_en: Text300 | None = Field(default=None, description="Empty: the Japanese name.")
+    address_en: Text500 | None = Field(default=None,
+                                       description="Empty: the Japanese address.")
+    map_url: Url | None = None
+
+
+def _email_or_empty(value: str) -> str:
+    if value and not deliverable(value):
+        raise fail("email")
+    return value
+
+
+# Besides "none" (always offered): the association's members, OIC members, or the members
+# of an organization (its slug).
+MembershipChoice = Annotated[Slug, Field(examples=["member", "oic_member", "jpaawg"])]
+MAX_MEMBERSHIP_CHOICES = 20
+
+
 class CapacityIn(Closed):
     """Seats per attendance mode; null is unlimited. A mode left out keeps its capacity."""
 
@@ -435,7 +457,7 @@ class EventPatch(Closed):
     timezone: TimeZoneName | None = Field(
         default=None, description="IANA time zone; empty or null keeps the current one "
                                   "(the site's default on creation).")
-    venue: VenueIn | None = None
+    venue: EventVenueIn | None = None
     stream_url: Url | None = Field(
         default=None, description="Shown to confirmed online attendees only.")
     capacity: CapacityIn | None = None
@@ -443,13 +465,32 @@ class EventPatch(Closed):
     registration_closes_at: Instant | None = None
     sessions: Annotated[list[SessionIn], Field(max_length=MAX_SESSIONS)] | None = None
     partners: Annotated[list[PartnerIn], Field(max_length=MAX_PARTNERS)] | None = None
+    contact_email: Annotated[Line254, AfterValidator(_email_or_empty)] | None = Field(
+        default=None, description="The event's contact address, shown to attendees; "
+                                  "empty for none.", json_schema_extra={"format": "email"})
+    membership_choices: Annotated[list[MembershipChoice], Field(
+        max_length=MAX_MEMBERSHIP_CHOICES)] | None = Field(
+        default=None, description="What the registration form offers besides none: member, "
+                                  "oic_member or organization slugs.")
+    share_registrants: StrictBool | None = Field(
+        default=None, description="Co-host organizers see the registrants (joint use, "
+                                  "named on the registration form).")
 
-    @field_validator("sessions", "partners", mode="after")
+    @field_validator("sessions", "partners", "membership_choices", mode="after")
     @classmethod
     def _lists_not_null(cls, value: list[Any] | None) -> list[Any] | None:
         if value is None:  # sent as null: the lists can be emptied, not nulled
             raise fail("not_list")
         return value
+
+    @field_validator("membership_choices", mode="after")
+    @classmethod
+    def _distinct_choices(cls, value: list[str]) -> list[str]:
+        """In the order sent, each once; "none" is always offered and not stored."""
+        choices = list(dict.fromkeys(c for c in value if c != "none"))
+        if len(",".join(choices)) > 500:
+            raise fail("too_long", max=500)
+        return choices
 
     @field_validator("slug", mode="after")
     @classmethod
@@ -563,6 +604,6 @@ class BroadcastIn(Closed):
 
 # Every JSON body a client may send; the OpenAPI components are generated from these.
 MODELS: tuple[type[BaseModel], ...] = (
-    OrganizationIn, SeriesIn, EventIn, EventPatch, SessionIn, PartnerIn, VenueIn, CapacityIn,
-    RegistrationIn, AttendanceIn, ScanIn, BroadcastIn,
+    OrganizationIn, SeriesIn, EventIn, EventPatch, SessionIn, PartnerIn, VenueIn, EventVenueIn,
+    CapacityIn, RegistrationIn, AttendanceIn, ScanIn, BroadcastIn,
 )

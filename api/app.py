@@ -16,6 +16,7 @@ from api import attendee, console, errors, feeds, openapi, pages, scanner, stati
 from api.console.common import Redirect, redirect_handler
 from api.docs import ok, operation, ref
 from api.security import CSRFMiddleware, SecurityHeadersMiddleware
+from api.v1 import audit as v1_audit
 from api.v1 import catalogue as v1_catalogue
 from api.v1 import checkins as v1_checkins
 from api.v1 import messages as v1_messages
@@ -53,7 +54,7 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes
-              + v1_checkins.routes + v1_messages.routes),
+              + v1_checkins.routes + v1_messages.routes + v1_audit.routes),
         Mount("/static", static.files(), name="static"),
         *console.routes,
         *attendee.routes,

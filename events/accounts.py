@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
 
+from events import outbox
 from events.errors import Code, Conflict, FieldError, Invalid, NotFound, Refused
 from events.inputs import deliverable, is_slug
 from events.models import (
@@ -91,6 +92,20 @@ async def create_user(email: str, role: str, *, now: datetime, org_slug: str | N
         email=email, role=role, organization=organization, name=name.strip()[:200],
         password_hash=_hasher.hash(password) if password else "", locale=locale,
         created_at=now, password_changed_at=now if password else None)
+
+
+async def invite(email: str, *, org_slug: str, inviter: User, link_base: str, now: datetime,
+                 name: str = "", locale: str = "ja") -> User:
+    """A new organizer of `org_slug`, without a password, and the invitation mailed to them
+    (a link to /console/password/…): account, link and message in one transaction."""
+    async with in_transaction() as conn:
+        user = await create_user(email, "organizer", now=now, org_slug=org_slug, name=name,
+                                 locale=locale)
+        raw = await issue_link(user, "invite", now)
+        await outbox.queue_account_mail(user, "account_invite",
+                                        f"{link_base}/console/password/{raw}", now,
+                                        conn=conn, inviter=inviter)
+    return user
 
 
 async def list_users(organization_id: int | None = None) -> list[User]:

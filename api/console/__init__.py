@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.console import auth
+from api.console import audit_log, auth, dashboard, orgs
 
-routes: list[BaseRoute] = [*auth.routes]
+routes: list[BaseRoute] = [*auth.routes, *dashboard.routes, *orgs.routes,
+                           *audit_log.routes]

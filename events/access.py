@@ -115,6 +115,36 @@ async def authenticate(raw: str, now: datetime) -> Actor:
                  event_id=key.event_id, key_id=key.id, label=f"key {key.prefix}… ({key.name})")
 
 
+async def event_keys(event: Event) -> list[ApiKey]:
+    """The event's check-in keys, newest first, revoked ones too."""
+    return await ApiKey.filter(event_id=event.id, role="checkin").order_by("-id")
+
+
+async def create_door_key(event: Event, name: str) -> tuple[ApiKey, str]:
+    """A check-in key for the event's door; two active keys never share a name, so the
+    list tells them apart (and a form sent twice makes one key)."""
+    name = name.strip()
+    if len(name) > 100:
+        raise Invalid([FieldError.of("name", "too_long", max=100)])
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise Invalid([FieldError.of("name", "single_line")])
+    if name and await ApiKey.filter(event_id=event.id, role="checkin", name=name,
+                                    revoked_at=None).exists():
+        raise Invalid([FieldError.of("name", "key_name_taken")])
+    return await create_key(name, "checkin", event_slug=event.slug)
+
+
+async def revoke_door_key(event: Event, key_id: int, now: datetime) -> ApiKey:
+    """Revoke one of the event's active check-in keys (any other id is not found)."""
+    key = await ApiKey.get_or_none(id=key_id, event_id=event.id, role="checkin",
+                                   revoked_at=None)
+    if key is None:
+        raise NotFound(f"No active check-in key with id {key_id} for this event.")
+    await revoke_key(key.id, now)
+    key.revoked_at = now
+    return key
+
+
 async def revoke_key(key_id: int, now: datetime) -> None:
     if not await ApiKey.filter(id=key_id, revoked_at=None).update(revoked_at=now):
         raise NotFound(f"No active key with id {key_id}.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,7 +18,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from events import db, inputs, mail, outbox
+from events import audit, db, inputs, mail, outbox
 from events.access import Actor
 from events.config import Settings
 from events.errors import NotFound
@@ -108,20 +108,36 @@ async def preview(event: Event, draft: Draft, settings: Settings, now: datetime
             "preview": previews}
 
 
-async def send(event: Event, draft: Draft, actor: Actor, now: datetime) -> Broadcast:
-    """The broadcast and its outbox rows, all in one transaction."""
+async def send(event: Event, draft: Draft, actor: Actor, now: datetime, *,
+               client: str = "") -> Broadcast:
+    """The broadcast, its outbox rows and its audit entry, all in one transaction."""
     async with in_transaction() as conn:
         broadcast = await Broadcast.create(
             event_id=event.id, audience=draft.audience, subject_ja=draft.subject[0],
             subject_en=draft.subject[1], body_ja=draft.body[0], body_en=draft.body[1],
-            api_key_id=actor.key_id, created_at=now, using_db=conn)
+            api_key_id=actor.key_id, user_id=actor.user_id, created_at=now, using_db=conn)
         ids: list[int] = await db.column(
             audience_query(event, draft.audience).using_db(conn), "id")
         await outbox.queue_many([outbox.new_row(i, "broadcast", broadcast.id, now,
                                                 broadcast_id=broadcast.id) for i in ids], conn)
         broadcast.recipients = len(ids)
         await broadcast.save(using_db=conn, update_fields=["recipients"])
+        await audit.record("broadcast_sent", actor=actor, now=now, client=client, event=event,
+                           target=f"broadcast #{broadcast.id}", details={
+                               "count": len(ids), "audience": draft.audience,
+                               "subject": draft.subject[0]}, conn=conn)
     return broadcast
+
+
+async def sent_just_now(event: Event, draft: Draft, actor: Actor, now: datetime,
+                        within: timedelta = timedelta(minutes=10)) -> Broadcast | None:
+    """The same message to the same audience by the same sender moments ago: a form sent
+    twice (a double click, a reload) is one broadcast."""
+    return await Broadcast.filter(
+        event_id=event.id, audience=draft.audience, subject_ja=draft.subject[0],
+        subject_en=draft.subject[1], body_ja=draft.body[0], body_en=draft.body[1],
+        user_id=actor.user_id, api_key_id=actor.key_id, created_at__gte=now - within,
+    ).order_by("-id").first()
 
 
 async def unsubscribe(registration_id: int, token: str, secret_key: str, now: datetime

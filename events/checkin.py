@@ -488,6 +488,12 @@ async def _duplicates(door: Door, limit: int = 50) -> list[dict[str, Any]]:
              "other_entry": s.answer.get("duplicate_of")} for s in scans]
 
 
+async def recent_scans(door: Door, limit: int = 30) -> list[Scan]:
+    """The latest scans at this event's door, newest first (offline ones by arrival)."""
+    return await Scan.filter(event_id=door.event.id).order_by("-received_at", "-id").limit(
+        limit).prefetch_related("registration")
+
+
 async def offline_kit(door: Door, public: bytes, now: datetime) -> dict[str, Any]:
     """What a scanner needs to decide alone when the hall's network is gone.
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.console import audit_log, auth, dashboard, orgs
+from api.console import audit_log, auth, dashboard, door, mail, orgs
 
 routes: list[BaseRoute] = [*auth.routes, *dashboard.routes, *orgs.routes,
-                           *audit_log.routes]
+                           *audit_log.routes,
+                           *mail.routes, *door.routes]

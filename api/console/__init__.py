@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.console import audit_log, auth, dashboard, door, mail, orgs
+from api.console import attendees, audit_log, auth, dashboard, door, mail, orgs
 
-routes: list[BaseRoute] = [*auth.routes, *dashboard.routes, *orgs.routes,
-                           *audit_log.routes,
-                           *mail.routes, *door.routes]
+routes: list[BaseRoute] = [*auth.routes, *attendees.routes, *mail.routes, *door.routes,
+                           *dashboard.routes, *orgs.routes, *audit_log.routes]

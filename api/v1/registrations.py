@@ -123,7 +123,11 @@ def csv_cell(value: object) -> str:
 @file("Registrations as CSV (UTF-8 with BOM, formula-safe cells)", "text/csv",
       security=[{"bearer": []}], errors=problems(401, 403, 404))
 async def registrations_csv(request: Request) -> Response:
-    event = await _managed_event(request)
+    return await csv_export(request, await _managed_event(request))
+
+
+async def csv_export(request: Request, event: Event) -> Response:
+    """Every registration of the event as a CSV download (the API's and the console's)."""
     rows = await reg.all_registrations(event)
     places = await reg.positions(rows)
     out = io.StringIO()

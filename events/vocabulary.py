@@ -766,6 +766,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field_key_name": {"ja": "キーの名前（例: 正面受付・田中）",
                        "en": "Key name (e.g. Main gate, Tanaka)"},
     "console_door_key_create": {"ja": "受付キーを作成", "en": "Create a check-in key"},
+    "console_door_key_new": {"ja": "新しい受付キー", "en": "A new check-in key"},
     "console_door_col_key_name": {"ja": "名前", "en": "Name"},
     "console_door_col_prefix": {"ja": "キーの先頭", "en": "Starts with"},
     "console_door_col_created": {"ja": "作成", "en": "Created"},

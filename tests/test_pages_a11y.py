@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from api.console.common import actor_of
+from events import access
+from events.models import User
 from tests import browser as b
 from tests.factories import make_event, make_org, make_user, session_payload
 from tests.test_checkin import person
@@ -44,7 +47,8 @@ def site(chromium: b.Chromium, migrated_url: str,
 @pytest.fixture(scope="module")
 def world(site: b.Site) -> dict[str, Any]:
     """Two organizations, an admin, an organizer of each, one open event with a full venue
-    (so there is a waiting list) and two registrations made through the API."""
+    (so there is a waiting list), co-hosted, with two registrations made through the API
+    and a door key; a second event whose co-host has not answered yet."""
     async def seed() -> None:
         await make_org("iajapan", name_ja="インターネット協会", name_en="Internet Association")
         await make_org("jpaawg", name_ja="JPAAWG", name_en="JPAAWG")
@@ -58,6 +62,13 @@ def world(site: b.Site) -> dict[str, Any]:
                          sessions=[session_payload(start, fmt="hybrid")],
                          partners=[{"org": "iajapan", "role": "organizer"},
                                    {"org": "jpaawg", "role": "co_host"}])
+        # A relation waiting for jpaawg's consent (its dashboard asks), and a door key.
+        organizer = await User.get(email="shusai@example.jp")
+        await make_event(actor=actor_of(organizer), slug="a11y-pending",
+                         sessions=[session_payload(start + timedelta(days=7))],
+                         partners=[{"org": "iajapan", "role": "organizer"},
+                                   {"org": "jpaawg", "role": "co_host"}])
+        await access.create_key("東口", "checkin", event_slug="a11y-symposium")
 
     site.run(seed)
     with httpx.Client(base_url=site.url) as client:
@@ -130,13 +141,18 @@ def test_console_pages_before_logging_in(site, world, pages, lang):
     report(found, serious)
 
 
+def kind_of(path: str) -> str:
+    """Pages of one kind: the same but for numbers or the event they are about."""
+    return re.sub(r"\d+", "N", re.sub(r"^/console/events/(?!new$)[^/]+", "/console/events/E",
+                                      path))
+
+
 def crawl(page: Any, site: b.Site, lang: str) -> Iterator[str]:
     """Every kind of console page reachable by links from the dashboard and the account
-    page, each opened in `lang`; yields the path once the page is loaded. Pages differing
-    only in numbers (one attendee or another) count as one; queries and downloads are left
-    out."""
+    page, each opened in `lang`; yields the path once the page is loaded. One page of each
+    kind (see kind_of); queries and downloads are left out."""
     queue = ["/console/", "/console/account"]
-    seen: set[str] = {re.sub(r"\d+", "N", path) for path in queue}
+    seen: set[str] = {kind_of(path) for path in queue}
     while queue and len(seen) <= MAX_PAGES:
         path = queue.pop(0)
         response = page.goto(f"{site.url}{path}?lang={lang}")
@@ -150,7 +166,7 @@ def crawl(page: Any, site: b.Site, lang: str) -> Iterator[str]:
         for href in page.eval_on_selector_all(
                 "a[href]:not([download])", "links => links.map(a => a.getAttribute('href'))"):
             parts = urlsplit(href)
-            kind = re.sub(r"\d+", "N", parts.path)
+            kind = kind_of(parts.path)
             if parts.netloc or not parts.path.startswith("/console/") or kind in seen \
                     or parts.path.startswith(NOT_CRAWLED) or DOWNLOAD.search(parts.path):
                 continue
@@ -159,7 +175,8 @@ def crawl(page: Any, site: b.Site, lang: str) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("email", ["kanri@example.jp", "shusai@example.jp"])
+@pytest.mark.parametrize("email", ["kanri@example.jp", "shusai@example.jp",
+                                   "kyosai@example.jp"])
 def test_console_pages(site, world, pages, lang, email):
     page = pages.page(lang)
     b.log_in(page, site, email, lang=lang)

@@ -9,16 +9,21 @@ test's tmp dir and, when KAIGI_SCREENSHOTS names a folder, there too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyotp
 import pytest
 
-from events.models import AuditEntry, User
+from api.console.common import actor_of
+from events.models import AuditEntry, EventPartner, User
 from tests import browser as b
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories import PASSWORD, make_event, make_org, make_user, session_payload
+from tests.test_checkin import person
 
 pytestmark = pytest.mark.slow
 
@@ -145,3 +150,179 @@ def test_the_second_factor_is_set_up_and_asked_for(site, orgs, pages):
     page.get_by_role("button", name=t("console_verify")).click()
     page.wait_for_load_state()
     assert "/console/login" not in page.url, "a recovery code lets the owner in"
+
+
+# ---- an event from the co-host's consent to the door -------------------------------------------
+
+def interop_sessions(first: datetime) -> list[dict[str, Any]]:
+    """Interop-style, in three parts of two sessions each: an exhibition at the venue with a
+    live stream, online days, an online conference."""
+    parts = [("展示会", "Exhibition", "hybrid", 0), ("オンライン開催", "Online days", "online", 5),
+             ("カンファレンス", "Conference", "online", 50)]
+    sessions = []
+    for ja, en, fmt, offset in parts:
+        for n in (1, 2):
+            start = first + timedelta(days=offset + n - 1)
+            sessions.append(session_payload(start, hours=8, fmt=fmt,
+                                            title={"ja": f"{ja} {n}日目", "en": f"{en}, day {n}"}))
+    return sessions
+
+
+def seed_interop(site: b.Site, slug: str) -> None:
+    """What the event editor will do once it lands: the organizer of iajapan makes the event
+    naming jpaawg as co-host, a relation that waits for jpaawg's consent."""
+    async def seed() -> None:
+        await make_user(f"shusai-{slug}@example.jp", "organizer", org="iajapan",
+                        name="主催 花子")
+        await make_user(f"kyosai-{slug}@example.jp", "organizer", org="jpaawg",
+                        name="共催 次郎", locale="en")
+        organizer = await User.get(email=f"shusai-{slug}@example.jp")
+        await make_event(
+            actor=actor_of(organizer), slug=slug,
+            title={"ja": "インターネット相互接続展", "en": "Internet interop show"},
+            venue={"name": "幕張メッセ", "address": "千葉県千葉市美浜区中瀬2-1"},
+            capacity={"venue": 1, "online": None},
+            sessions=interop_sessions(datetime.now(UTC) + timedelta(days=10)),
+            partners=[{"org": "iajapan", "role": "organizer"},
+                      {"org": "jpaawg", "role": "co_host"}])
+
+    site.run(seed)
+
+
+def relation_status(site: b.Site, slug: str) -> str:
+    async def read() -> str:
+        partner = await EventPartner.get(event__slug=slug, role="co_host")
+        return partner.status
+
+    return site.run(read)
+
+
+def register_in_the_form(page: Any, site: b.Site, slug: str, who: dict[str, str],
+                         lang: str = "ja") -> None:
+    t = lambda key: b.t(key, lang)  # noqa: E731
+    page.goto(f"{site.url}/events/{slug}/register?lang={lang}")
+    page.get_by_label(re.compile(rf"^{re.escape(t('name'))}")).first.fill(who["name"])
+    page.locator("input[name=name_kana]").fill(who["name_kana"])
+    page.locator("input[name=email]").fill(who["email"])
+    page.locator("input[name=affiliation]").fill(who["affiliation"])
+    page.locator("input[name=attendance][value=venue]").check()
+    page.locator("input[name=consent]").check()
+    page.get_by_role("button", name=t("submit_registration")).click()
+    page.wait_for_url("**/tickets/**")
+
+
+def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
+    slug = "interop-show"
+    seed_interop(site, slug)
+    assert relation_status(site, slug) == "pending"
+
+    # The co-host's organizer logs in (in English) and accepts from the dashboard.
+    cohost = pages.page("en")
+    b.log_in(cohost, site, f"kyosai-{slug}@example.jp", lang="en")
+    cohost.goto(f"{site.url}/console/?lang=en")
+    relations = cohost.get_by_role("region", name=re.compile(b.t("dash_relations", "en")))
+    assert "Internet interop show" in relations.inner_text()
+    relations.get_by_role("button", name=b.t("rel_accept", "en")).click()
+    cohost.wait_for_load_state()
+    assert relation_status(site, slug) == "accepted"
+    assert cohost.get_by_role("region", name=re.compile(b.t("dash_relations", "en"))) \
+        .count() == 0, "nothing waits any more"
+
+    # Two people register for the one seat at the venue: one in the form, one by the API.
+    attendee = pages.page("ja")
+    register_in_the_form(attendee, site, slug, person(1))
+    with httpx.Client(base_url=site.url) as client:
+        second = client.post(f"/api/v1/events/{slug}/registrations",
+                             json=person(2, attendance="venue"))
+    assert second.json()["status"] == "waitlisted"
+
+    # The organizer sees both in the attendee list, the second waiting.
+    page = pages.page("ja")
+    t = lambda key, **kw: b.t(key, "ja", **kw)  # noqa: E731
+    b.log_in(page, site, f"shusai-{slug}@example.jp")
+    page.goto(f"{site.url}/console/events/{slug}/registrations")
+    table = page.get_by_role("table")
+    assert "山田 太郎1" in table.inner_text() and "山田 太郎2" in table.inner_text()
+    waiting = table.get_by_role("row").filter(has_text="山田 太郎2")
+    assert t("registration_status_waitlisted") in waiting.inner_text()
+
+    # Cancelling the first, with a reason, moves the waiting list up.
+    table.get_by_role("link", name="山田 太郎1").click()
+    page.get_by_label(t("attendees_cancel_reason")).fill("重複登録のため")
+    page.get_by_label(t("attendees_cancel_ack")).check()
+    page.get_by_role("button", name=t("attendees_cancel_button")).click()
+    page.wait_for_load_state()
+    page.goto(f"{site.url}/console/events/{slug}/registrations")
+    rows = page.get_by_role("table").get_by_role("row")
+    assert t("registration_status_cancelled") in rows.filter(has_text="山田 太郎1").inner_text()
+    assert t("registration_status_confirmed") in rows.filter(has_text="山田 太郎2").inner_text()
+
+    # A broadcast to everyone: preview, send, and it waits in the outbox.
+    page.goto(f"{site.url}/console/events/{slug}/mail")
+    page.get_by_label(t("field_subject_ja")).fill("会場のご案内")
+    page.get_by_label(t("field_body_ja")).fill("受付は9時30分からです。")
+    page.get_by_label(t("field_subject_en")).fill("Getting to the venue")
+    page.get_by_label(t("field_body_en")).fill("Doors open at 9:30.")
+    page.get_by_role("button", name=t("console_mail_preview_button")).click()
+    page.get_by_role("button", name=re.compile(re.escape(
+        t("console_mail_send_button", n=1)))).click()
+    page.wait_for_load_state()
+    outbox = page.get_by_role("region", name=t("console_mail_outbox"))
+    assert t("console_mail_purpose_broadcast") in outbox.inner_text()
+    assert "taro2@example.jp" in outbox.inner_text()
+
+    # The door: a key for a phone, shown once as a QR code, then revoked.
+    page.goto(f"{site.url}/console/events/{slug}/door")
+    page.get_by_label(t("field_key_name")).fill("東口 1")
+    page.get_by_role("button", name=t("console_door_key_create")).click()
+    assert page.get_by_role("img", name=t("console_door_key_qr_alt", name="東口 1")).is_visible()
+    page.goto(f"{site.url}/console/events/{slug}/door")
+    page.get_by_role("link", name=t("console_door_key_revoke_label", name="東口 1")).click()
+    page.get_by_role("button", name=t("console_door_revoke_yes")).click()
+    page.wait_for_load_state()
+
+    # Every step is in the audit log, which the organizer can read.
+    page.goto(f"{site.url}/console/audit")
+    log = page.get_by_role("table").inner_text()
+    assert log.count("shusai-") >= 4, log
+    assert actions(site, f"shusai-{slug}@example.jp") == [
+        "event_created", "login", "registration_cancelled", "broadcast_sent", "key_created",
+        "key_revoked"]
+    assert any("relation" in a for a in actions(site, f"kyosai-{slug}@example.jp"))
+
+
+# ---- screenshots ---------------------------------------------------------------------------------
+
+SHOTS = {"dashboard": "/console/", "event-editor": "/console/events/{slug}",
+         "new-event": "/console/events/new", "attendees": "/console/events/{slug}/registrations"}
+
+
+def test_screenshots_of_the_main_pages(site, orgs, pages, tmp_path):
+    slug = "interop-shots"
+    seed_interop(site, slug)
+    with httpx.Client(base_url=site.url) as client:
+        for n in range(1, 6):
+            client.post(f"/api/v1/events/{slug}/registrations", json=person(
+                n, attendance="venue" if n < 3 else "online"))
+    saved, missing_pages = [], []
+    for lang in ("ja", "en"):
+        for width, viewport in (("laptop", b.LAPTOP), ("tablet", b.TABLET)):
+            page = pages.page(lang, viewport)
+            b.log_in(page, site, f"shusai-{slug}@example.jp", lang=lang)
+            for name, path in SHOTS.items():
+                response = page.goto(f"{site.url}{path.format(slug=slug)}?lang={lang}")
+                assert response is not None
+                if response.status == 404:
+                    missing_pages.append(path)   # not built yet
+                    continue
+                assert response.status == 200, (path, response.status)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0 or name == "attendees", \
+                    f"{name} scrolls sideways by {overflow}px at {width} width"
+                saved.append(b.screenshot(page, tmp_path, f"{name}-{width}-{lang}"))
+            page.context.close()
+    print("screenshots:", *saved, sep="\n  ")
+    if missing_pages:
+        print("not built yet:", *sorted(set(missing_pages)))
+    assert len(saved) >= 8

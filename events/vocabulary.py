@@ -841,6 +841,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attendees_prev": {"ja": "← 前の 50 件", "en": "← Previous 50"},
     "attendees_next": {"ja": "次の 50 件 →", "en": "Next 50 →"},
     "attendees_none": {"ja": "条件に合う登録はありません。", "en": "No registration matches."},
+    "attendees_waiting_n": {"ja": "キャンセル待ち {n} 番目", "en": "Waiting list #{n}"},
     "attendees_detail_title": {"ja": "受付番号 {id}", "en": "Ticket {id}"},
     "attendees_back": {"ja": "参加者一覧へ戻る", "en": "Back to the attendees"},
     "attendees_locale": {"ja": "メールの言語", "en": "Mail language"},

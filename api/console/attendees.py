@@ -56,10 +56,13 @@ def _local(value: datetime | None, tz: ZoneInfo) -> str:
 def _row(r: Registration, slug: str, places: Mapping[int, int], tz: ZoneInfo, lang: str,
          back: str) -> dict[str, Any]:
     position = places.get(r.id)
-    status = (translate("waitlist_position", lang, n=position) if position
+    status = (translate("attendees_waiting_n", lang, n=position) if position
               else translate(f"registration_status_{r.status}", lang))
+    local, at, domain = r.email.rpartition("@")
     return {
         "id": r.id, "name": r.name, "name_kana": r.name_kana, "email": r.email,
+        # A line may break before the domain: long addresses fit a tablet's width.
+        "email_local": local, "email_domain": at + domain,
         "affiliation": r.affiliation, "attendance": translate(f"attendance_{r.attendance}", lang),
         "status": r.status, "status_text": status, "checked_in": _local(r.checked_in_at, tz),
         "registered": _local(r.created_at, tz),

@@ -19,6 +19,7 @@ from events import audit, db, outbox, seats
 from events.access import Actor
 from events.errors import Code, Conflict, Forbidden, Invalid, NotFound
 from events.inputs import (
+    BASIC_MEMBERSHIPS,
     EventIn,
     EventPatch,
     OrganizationIn,
@@ -285,8 +286,6 @@ SCHEDULE_FIELDS = ("status", "date_tbd", "timezone", "venue_name", "venue_addres
 # the row.
 COUNTERS = ("venue_confirmed", "venue_waitlisted", "online_confirmed", "online_waitlisted",
             "queue_seq", "revision", "version")
-# Memberships every event may offer; an organization's members are named by its slug.
-BASIC_MEMBERSHIPS = ("member", "oic_member")
 
 
 async def create_event(data: Any, *, actor: Actor, default_timezone: str,
@@ -753,14 +752,20 @@ async def pending_relations(organization_id: int | None) -> list[EventPartner]:
     return await query.prefetch_related("event", "organization").order_by("id")
 
 
-async def answer_relation(relation_id: int, *, accept: bool, actor: Actor,
-                          now: datetime) -> EventPartner:
-    """An organizer of the named organization (or an admin) accepts or declines."""
+async def pending_relation(relation_id: int, actor: Actor) -> EventPartner:
+    """A relation waiting for `actor`'s answer; anyone else is told it does not exist."""
     relation = await EventPartner.get_or_none(id=relation_id, status="pending"
                                               ).prefetch_related("event", "organization")
     if relation is None or not (actor.is_admin or (
             actor.role == "organizer" and actor.organization_id == relation.organization_id)):
         raise NotFound("No such pending relation.")
+    return relation
+
+
+async def answer_relation(relation_id: int, *, accept: bool, actor: Actor,
+                          now: datetime) -> EventPartner:
+    """An organizer of the named organization (or an admin) accepts or declines."""
+    relation = await pending_relation(relation_id, actor)
     if accept:
         await EventPartner.filter(id=relation.id, status="pending").update(
             status="accepted", accepted_at=now)

@@ -242,6 +242,7 @@ async def answer_relation(c: Console) -> Response:
             raise ValueError
     except ValueError:
         raise NotFound("No such pending relation.") from None
+    await catalogue.pending_relation(relation_id, c.actor)  # who may answer, before what
     form = await c.request.form()
     answer = str(form.get("answer", ""))
     if answer not in ("accept", "decline"):

@@ -824,9 +824,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attendees_all": {"ja": "すべて", "en": "All"},
     "attendees_search": {"ja": "検索", "en": "Search"},
     "attendees_search_help": {
-        "ja": "氏名・フリガナ（ひらがな・カタカナ・半角カナのどれでも）・メールアドレス・所属・受付番号。空白で区切るとすべてを含む登録を探します。",
+        "ja": "氏名・フリガナ（ひらがな・カタカナ・半角カナのどれでも）・メールアドレス・所属・受付番号（#12 のように # を付けると番号だけ）。空白で区切るとすべてを含む登録を探します。",
         "en": "Name, reading (hiragana, katakana or half-width kana alike), email, "
-              "affiliation or ticket number. Several words find registrations matching all."},
+              "affiliation or ticket number (#12 finds that number only). Several words "
+              "find registrations matching all."},
     "attendees_status": {"ja": "状態", "en": "Status"},
     "attendees_checked_in": {"ja": "受付", "en": "Check-in"},
     "attendees_checked_in_yes": {"ja": "受付済み", "en": "Checked in"},

@@ -115,6 +115,9 @@ async def test_the_list_shows_who_registered_in_the_events_time_zone(browser):
     for text in ("Attendees", "Waiting list #1", "Checked in",
                  "At the venue", "1–2 of 2"):
         assert text in english.text, text
+    # Links and the search form keep the language asked for.
+    assert f'/registrations/{second.id}?lang=en&amp;back=lang%3Den"' in english.text
+    assert '<input type="hidden" name="lang" value="en">' in english.text
     assert event.id
 
 
@@ -453,7 +456,12 @@ async def test_confirmation_goes_out_again_at_most_once_an_hour(browser, clock):
     assert await outbox_of(seated) == [("confirmed", 0), ("confirmed", 1), ("confirmed", 2)]
 
     other = f"/console/events/symposium/registrations/{waiting.id}"
-    assert (await post(browser, f"{other}/resend")).status_code == 303
+    done = await post(browser, f"{other}/resend?lang=en", back="q=x&lang=en&evil=1")
+    assert done.status_code == 303
+    assert done.headers["location"] == (
+        f"{other}?lang=en&back=q%3Dx%26lang%3Den&notice=confirmation_resent")
+    assert "The confirmation is on its way again." in (
+        await browser.get(done.headers["location"])).text
     assert await outbox_of(waiting) == [("waitlisted", 0), ("waitlisted", 1)]
     await reg.cancel(waiting, now=NOW + timedelta(hours=2))
     refused = await post(browser, f"{other}/resend")

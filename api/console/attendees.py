@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.console.common import Console, page
-from api.docs import console_form, console_page, query
+from api.docs import HTML, LOGIN_REDIRECT, console_form, console_page, file, query
 from api.v1.registrations import csv_export
 from events import audit
 from events import registration as reg
@@ -25,10 +25,12 @@ from events.catalogue import attendance_modes
 from events.errors import DomainError, FieldError, Invalid, NotFound
 from events.models import Event, Notification, Registration
 from events.validation import MAX_ID
-from events.vocabulary import REGISTRATION_STATUSES, pick, translate
+from events.vocabulary import LANGUAGES, REGISTRATION_STATUSES, pick, translate
 
 FILTERS = ("q", "status", "attendance", "checked_in")
 PAGING = ("after", "before")
+# What a link within these pages carries along: the filters, the page, a chosen language.
+KEPT = (*FILTERS, *PAGING, "lang")
 NOTICES = ("registration_cancelled", "registration_moved", "registration_confirmed",
            "confirmation_resent", "registration_unchanged")
 
@@ -38,14 +40,14 @@ def _filters(params: Mapping[str, str]) -> dict[str, str]:
 
 
 def _list_url(event: Event, params: Mapping[str, str]) -> str:
-    kept = {k: v for k, v in params.items() if k in (*FILTERS, *PAGING) and v}
+    kept = {k: v for k, v in params.items() if k in KEPT and v}
     return f"/console/events/{event.slug}/registrations" + (
         f"?{urlencode(kept)}" if kept else "")
 
 
 def _back(raw: str) -> str:
     """The list's query string a detail page returns to: known keys only, re-encoded."""
-    pairs = [(k, v[:200]) for k, v in parse_qsl(raw[:1000]) if k in (*FILTERS, *PAGING)]
+    pairs = [(k, v[:200]) for k, v in parse_qsl(raw[:1000]) if k in KEPT]
     return urlencode(pairs)
 
 
@@ -54,7 +56,7 @@ def _local(value: datetime | None, tz: ZoneInfo) -> str:
 
 
 def _row(r: Registration, slug: str, places: Mapping[int, int], tz: ZoneInfo, lang: str,
-         back: str) -> dict[str, Any]:
+         query: str) -> dict[str, Any]:
     position = places.get(r.id)
     status = (translate("attendees_waiting_n", lang, n=position) if position
               else translate(f"registration_status_{r.status}", lang))
@@ -66,8 +68,7 @@ def _row(r: Registration, slug: str, places: Mapping[int, int], tz: ZoneInfo, la
         "affiliation": r.affiliation, "attendance": translate(f"attendance_{r.attendance}", lang),
         "status": r.status, "status_text": status, "checked_in": _local(r.checked_in_at, tz),
         "registered": _local(r.created_at, tz),
-        "url": f"/console/events/{slug}/registrations/{r.id}" + (
-            f"?{urlencode({'back': back})}" if back else ""),
+        "url": f"/console/events/{slug}/registrations/{r.id}" + (f"?{query}" if query else ""),
     }
 
 
@@ -92,25 +93,34 @@ async def registrations(c: Console) -> Response:
         listing = await reg.search(event, {})
     tz = ZoneInfo(event.timezone)
     filters = _filters(params)
-    back = urlencode({k: v for k, v in params.items() if k in (*FILTERS, *PAGING) and v})
-    rows = [_row(r, event.slug, listing.positions, tz, c.lang, back)
+    chosen = _chosen_language(c)
+    back = urlencode({k: v for k, v in params.items() if k in KEPT and v})
+    query = urlencode({**chosen, **({"back": back} if back else {})})
+    rows = [_row(r, event.slug, listing.positions, tz, c.lang, query)
             for r in listing.items]
     return c.render(
         "console/attendees.html", status=422 if errors else 200, errors=errors, event=event,
         title=pick(event.title_ja, event.title_en, c.lang), listing=listing, rows=rows,
         filters=filters, statuses=REGISTRATION_STATUSES, modes=attendance_modes(event),
-        manage=c.actor.can_manage(event),
-        status_url={s: _list_url(event, {**filters, "status": s}) for s in (
+        manage=c.actor.can_manage(event), chosen_lang=chosen.get("lang", ""),
+        status_url={s: _list_url(event, {**filters, **chosen, "status": s}) for s in (
             "", *REGISTRATION_STATUSES)},
-        prev_url=_list_url(event, {**filters, "before": str(listing.before)})
+        clear_url=_list_url(event, chosen),
+        prev_url=_list_url(event, {**filters, **chosen, "before": str(listing.before)})
         if listing.before else "",
-        next_url=_list_url(event, {**filters, "after": str(listing.after)})
+        next_url=_list_url(event, {**filters, **chosen, "after": str(listing.after)})
         if listing.after else "",
         csv_url=f"/console/events/{event.slug}/registrations.csv")
 
 
-@console_page("The event's registrations as CSV (the API's columns, formula-safe cells)",
-              errors=(404,))
+def _chosen_language(c: Console) -> dict[str, str]:
+    """`?lang=` when the page was asked for in a language: links and forms keep it."""
+    asked = c.request.query_params.get("lang")
+    return {"lang": str(asked)} if asked in LANGUAGES else {}
+
+
+@file("The event's registrations as CSV (the API's columns, formula-safe cells)", "text/csv",
+      errors={**LOGIN_REDIRECT, "404": {"description": "Error page", "content": HTML}})
 @page
 async def registrations_csv(c: Console) -> Response:
     event = await c.event(c.request.path_params["slug"], need="manage")
@@ -143,7 +153,8 @@ async def _detail(c: Console, event: Event, registration_id: int, *, status: int
                    "error": m.last_error} for m in messages],
         manage=c.actor.can_manage(event), back=back,
         list_url=f"/console/events/{event.slug}/registrations" + (f"?{back}" if back else ""),
-        form=form or {}, notice=_notice(c))
+        form=form or {}, notice=_notice(c),
+        lang_query=f"?{urlencode(chosen)}" if (chosen := _chosen_language(c)) else "")
 
 
 def _notice(c: Console) -> str | None:
@@ -186,8 +197,9 @@ async def _form(c: Console) -> dict[str, str]:
 def _done(c: Console, event: Event, registration_id: int, form: Mapping[str, str],
           notice: str) -> Response:
     back = _back(form.get("back", ""))
+    query = {**_chosen_language(c), **({"back": back} if back else {})}
     url = f"/console/events/{event.slug}/registrations/{registration_id}" + (
-        f"?{urlencode({'back': back})}" if back else "")
+        f"?{urlencode(query)}" if query else "")
     return c.back(url, notice)
 
 

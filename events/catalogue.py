@@ -27,6 +27,7 @@ from events.inputs import (
     SeriesIn,
     SessionIn,
     Text100,
+    TimeZoneName,
     in_zone,
     pair,
     parse,
@@ -513,12 +514,14 @@ async def _event_values(
     if change is None:
         # Still name unknown series and organizations in the same answer.
         refs = _salvage(data)
-        if refs is not None:
-            await _series(check, refs)
-            if refs.partners is not None:
-                await _partners(check, refs.partners)
-            if refs.membership_choices is not None:
-                await _check_memberships(check, refs.membership_choices)
+        await _series(check, refs)
+        if refs.partners is not None:
+            await _partners(check, refs.partners)
+        if refs.membership_choices is not None:
+            await _check_memberships(check, refs.membership_choices)
+        if refs.sessions is not None:  # a session ending before it starts, say so now too
+            _sessions(check, refs.sessions, ZoneInfo(
+                refs.timezone or (event.timezone if event else default_timezone)))
         return {}, None, None
     sent = change.model_fields_set
     values: dict[str, Any] = {}
@@ -588,16 +591,24 @@ def _check_series_owner(check: Checker, values: dict[str, Any], actor: Actor) ->
 
 
 class _References(BaseModel):
+    """The parts of an invalid change that can still be checked further, each on its own."""
+
     series: Text100 | None = None
     partners: list[PartnerIn] | None = None
     membership_choices: list[str] | None = None
+    sessions: list[SessionIn] | None = None
+    timezone: TimeZoneName | None = None
 
 
-def _salvage(data: dict[str, Any]) -> _References | None:
-    try:
-        return _References.model_validate(data)
-    except ValidationError:
-        return None
+def _salvage(data: dict[str, Any]) -> _References:
+    valid = {}
+    for name in _References.model_fields:
+        try:
+            _References.model_validate({name: data.get(name)})
+        except ValidationError:
+            continue
+        valid[name] = data.get(name)
+    return _References.model_validate(valid)
 
 
 async def _series(check: Checker, change: EventPatch | _References) -> Series | None | bool:

@@ -403,8 +403,18 @@ def _email_or_empty(value: str) -> str:
 
 # Besides "none" (always offered): the association's members, OIC members, or the members
 # of an organization (its slug).
-MembershipChoice = Annotated[Slug, Field(examples=["member", "oic_member", "jpaawg"])]
+BASIC_MEMBERSHIPS = ("member", "oic_member")
 MAX_MEMBERSHIP_CHOICES = 20
+
+
+def _membership_choice(value: str) -> str:
+    if value not in (*BASIC_MEMBERSHIPS, "none") and not is_slug(value):
+        raise fail("membership")
+    return value
+
+
+MembershipChoice = Annotated[Text100, AfterValidator(_membership_choice),
+                             Field(examples=["member", "oic_member", "jpaawg"])]
 
 
 class CapacityIn(Closed):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from api.console import attendees, audit_log, auth, dashboard, door, mail, orgs
+from api.console import attendees, audit_log, auth, dashboard, door, events, mail, orgs
 
 routes: list[BaseRoute] = [*auth.routes, *attendees.routes, *mail.routes, *door.routes,
-                           *dashboard.routes, *orgs.routes, *audit_log.routes]
+                           *dashboard.routes, *orgs.routes, *audit_log.routes,
+                           *events.routes]

@@ -14,16 +14,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
 import pytest
 
 from api.console.common import actor_of
-from events.models import AuditEntry, EventPartner, User
+from events.models import AuditEntry, Event, EventPartner, User
 from tests import browser as b
 from tests.factories import PASSWORD, make_event, make_org, make_user, session_payload
 from tests.test_checkin import person
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 pytestmark = pytest.mark.slow
 
@@ -156,7 +159,8 @@ def test_the_second_factor_is_set_up_and_asked_for(site, orgs, pages):
 
 def interop_sessions(first: datetime) -> list[dict[str, Any]]:
     """Interop-style, in three parts of two sessions each: an exhibition at the venue with a
-    live stream, online days, an online conference."""
+    live stream, online days, an online conference; each day from 10:00 to 18:00 in Tokyo."""
+    first = first.astimezone(TOKYO).replace(hour=10, minute=0, second=0, microsecond=0)
     parts = [("展示会", "Exhibition", "hybrid", 0), ("オンライン開催", "Online days", "online", 5),
              ("カンファレンス", "Conference", "online", 50)]
     sessions = []
@@ -168,14 +172,23 @@ def interop_sessions(first: datetime) -> list[dict[str, Any]]:
     return sessions
 
 
-def seed_interop(site: b.Site, slug: str) -> None:
-    """What the event editor will do once it lands: the organizer of iajapan makes the event
-    naming jpaawg as co-host, a relation that waits for jpaawg's consent."""
+def seed_people(site: b.Site, slug: str) -> None:
+    """An organizer of iajapan and one of jpaawg, new to the console, for event `slug`."""
     async def seed() -> None:
         await make_user(f"shusai-{slug}@example.jp", "organizer", org="iajapan",
                         name="主催 花子")
         await make_user(f"kyosai-{slug}@example.jp", "organizer", org="jpaawg",
                         name="共催 次郎", locale="en")
+
+    site.run(seed)
+
+
+def seed_interop(site: b.Site, slug: str) -> None:
+    """What the editor makes (see create_interop_in_the_editor), made directly: iajapan's
+    organizer names jpaawg as co-host, a relation that waits for jpaawg's consent."""
+    seed_people(site, slug)
+
+    async def seed() -> None:
         organizer = await User.get(email=f"shusai-{slug}@example.jp")
         await make_event(
             actor=actor_of(organizer), slug=slug,
@@ -187,6 +200,91 @@ def seed_interop(site: b.Site, slug: str) -> None:
                       {"org": "jpaawg", "role": "co_host"}])
 
     site.run(seed)
+
+
+def saved_event(site: b.Site, slug: str) -> dict[str, Any]:
+    async def read() -> dict[str, Any]:
+        event = await Event.get(slug=slug).prefetch_related("sessions", "partners")
+        return {"sessions": sorted((s.format, s.title_en) for s in event.sessions),
+                "venue_capacity": event.venue_capacity, "status": event.status,
+                "partners": sorted((p.role, p.status) for p in event.partners)}
+
+    return site.run(read)
+
+
+def create_interop_in_the_editor(page: Any, site: b.Site, slug: str, first: datetime,
+                                 lang: str = "ja") -> None:
+    """The organizer makes the three-part event in the editor: six session rows added one
+    by one, the venue, a one-seat venue and jpaawg as co-host; first a save with a session
+    that ends before it starts, whose error stands next to the field."""
+    t = lambda key, **kw: b.t(key, lang, **kw)  # noqa: E731
+    page.goto(f"{site.url}/console/?lang={lang}")
+    page.get_by_role("link", name=t("console_new_event")).first.click()
+    page.wait_for_url("**/console/events/new**")
+    page.get_by_label(re.compile(re.escape(t("ev_field_slug")))).fill(slug)
+    page.get_by_label(re.compile(re.escape(t("ev_field_title_ja")))).fill("インターネット相互接続展")
+    page.get_by_label(re.compile(re.escape(t("ev_field_title_en")))).fill("Internet interop show")
+    page.get_by_label(t("ev_field_status"), exact=True).select_option("scheduled")
+    page.get_by_label(t("ev_field_venue_name"), exact=True).fill("幕張メッセ")
+    page.get_by_label(t("ev_field_venue_address"), exact=True).fill("千葉県千葉市美浜区中瀬2-1")
+    page.get_by_label(re.compile(re.escape(t("ev_field_stream_url")))).fill(
+        "https://stream.example.net/interop")
+    page.get_by_label(re.compile(re.escape(t("ev_field_venue_capacity")))).fill("1")
+    for i, row in enumerate(interop_sessions(first)):
+        if i:
+            page.get_by_role("button", name=t("ev_add_session")).click()
+            page.wait_for_load_state()
+        start = datetime.fromisoformat(row["starts_at"]).astimezone(TOKYO)
+        end = datetime.fromisoformat(row["ends_at"]).astimezone(TOKYO)
+        page.locator(f'[name="s-{i}-start_date"]').fill(start.strftime("%Y-%m-%d"))
+        page.locator(f'[name="s-{i}-start_time"]').fill(start.strftime("%H:%M"))
+        page.locator(f'[name="s-{i}-end_time"]').fill(end.strftime("%H:%M"))
+        page.locator(f'[name="s-{i}-end_date"]').fill(end.strftime("%Y-%m-%d"))
+        page.locator(f'[name="s-{i}-format"]').select_option(row["format"])
+        page.locator(f'[name="s-{i}-title_ja"]').fill(row["title"]["ja"])
+        page.locator(f'[name="s-{i}-title_en"]').fill(row["title"]["en"])
+    page.get_by_role("button", name=t("ev_add_partner")).click()
+    page.wait_for_load_state()
+    page.locator('[name="p-1-org"]').select_option("jpaawg")
+    page.locator('[name="p-1-role"]').select_option("co_host")
+
+    # A session that ends before it starts: refused, the error next to its inputs.
+    good_end = page.locator('[name="s-0-end_date"]').input_value()
+    page.locator('[name="s-0-end_date"]').fill(
+        (first - timedelta(days=2)).astimezone(TOKYO).strftime("%Y-%m-%d"))
+    page.get_by_role("button", name=t("ev_create")).click()
+    page.wait_for_load_state()
+    assert "/console/events/new" in page.url
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    assert page.locator(".field-error").first.is_visible()
+    no_serious_axe(page, f"event editor with an error [{lang}]")
+    assert page.locator('[name="s-5-title_en"]').input_value() == "Conference, day 2", \
+        "what was typed stays"
+    page.locator('[name="s-0-end_date"]').fill(good_end)
+    page.get_by_role("button", name=t("ev_create")).click()
+    page.wait_for_url(f"**/console/events/{slug}?notice=event_created**")
+    no_serious_axe(page, f"event editor after creating [{lang}]")
+
+
+def test_a_new_event_saves_with_the_forms_defaults(site, orgs, pages):
+    slug = "defaults-only"
+    seed_people(site, slug)
+    page = pages.page("en")
+    t = lambda key: b.t(key, "en")  # noqa: E731
+    b.log_in(page, site, f"shusai-{slug}@example.jp", lang="en")
+    # Only what must be typed; every other input as the new form has it (membership
+    # choices ticked, the organizer's organization as organizer, draft).
+    page.goto(f"{site.url}/console/events/new?lang=en")
+    page.get_by_label(re.compile(re.escape(t("ev_field_slug")))).fill(slug)
+    page.get_by_label(re.compile(re.escape(t("ev_field_title_ja")))).fill("初めてのイベント")
+    day = (datetime.now(UTC) + timedelta(days=40)).astimezone(TOKYO).strftime("%Y-%m-%d")
+    page.locator('[name="s-0-start_date"]').fill(day)
+    page.locator('[name="s-0-start_time"]').fill("13:00")
+    page.locator('[name="s-0-end_time"]').fill("17:00")
+    page.get_by_role("button", name=t("ev_create")).click()
+    page.wait_for_load_state()
+    assert page.locator(".field-error").count() == 0, page.locator(".field-error").all_inner_texts()
+    assert f"/console/events/{slug}?notice=event_created" in page.url
 
 
 def relation_status(site: b.Site, slug: str) -> str:
@@ -213,7 +311,15 @@ def register_in_the_form(page: Any, site: b.Site, slug: str, who: dict[str, str]
 
 def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
     slug = "interop-show"
-    seed_interop(site, slug)
+    seed_people(site, slug)
+    page = pages.page("ja")
+    b.log_in(page, site, f"shusai-{slug}@example.jp")
+    create_interop_in_the_editor(page, site, slug, datetime.now(UTC) + timedelta(days=10))
+    event = saved_event(site, slug)
+    assert len(event["sessions"]) == 6
+    assert [f for f, _ in event["sessions"]].count("hybrid") == 2
+    assert event["venue_capacity"] == 1 and event["status"] == "scheduled"
+    assert event["partners"] == [("co_host", "pending"), ("organizer", "accepted")]
     assert relation_status(site, slug) == "pending"
 
     # The co-host's organizer logs in (in English) and accepts from the dashboard.
@@ -237,9 +343,7 @@ def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
     assert second.json()["status"] == "waitlisted"
 
     # The organizer sees both in the attendee list, the second waiting.
-    page = pages.page("ja")
     t = lambda key, **kw: b.t(key, "ja", **kw)  # noqa: E731
-    b.log_in(page, site, f"shusai-{slug}@example.jp")
     page.goto(f"{site.url}/console/events/{slug}/registrations")
     table = page.get_by_role("table")
     assert "山田 太郎1" in table.inner_text() and "山田 太郎2" in table.inner_text()
@@ -264,6 +368,7 @@ def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
     page.get_by_label(t("field_subject_en")).fill("Getting to the venue")
     page.get_by_label(t("field_body_en")).fill("Doors open at 9:30.")
     page.get_by_role("button", name=t("console_mail_preview_button")).click()
+    no_serious_axe(page, "mail preview [ja]")
     page.get_by_role("button", name=re.compile(re.escape(
         t("console_mail_send_button", n=1)))).click()
     page.wait_for_load_state()
@@ -276,8 +381,10 @@ def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
     page.get_by_label(t("field_key_name")).fill("東口 1")
     page.get_by_role("button", name=t("console_door_key_create")).click()
     assert page.get_by_role("img", name=t("console_door_key_qr_alt", name="東口 1")).is_visible()
+    no_serious_axe(page, "door key shown once [ja]")
     page.goto(f"{site.url}/console/events/{slug}/door")
     page.get_by_role("link", name=t("console_door_key_revoke_label", name="東口 1")).click()
+    no_serious_axe(page, "door key revoke question [ja]")
     page.get_by_role("button", name=t("console_door_revoke_yes")).click()
     page.wait_for_load_state()
 
@@ -285,8 +392,15 @@ def test_an_event_from_the_co_hosts_consent_to_the_door(site, orgs, pages):
     page.goto(f"{site.url}/console/audit")
     log = page.get_by_role("table").inner_text()
     assert log.count("shusai-") >= 4, log
+    page.get_by_label(t("field_audit_action")).select_option("registration_cancelled")
+    page.get_by_role("button", name=t("audit_filter")).click()
+    page.wait_for_load_state()
+    rows = page.get_by_role("table").get_by_role("row")
+    assert rows.count() == 2, "the header and the one cancellation"
+    assert "重複登録のため" in rows.nth(1).inner_text() or t(
+        "audit_registration_cancelled") in rows.nth(1).inner_text()
     assert actions(site, f"shusai-{slug}@example.jp") == [
-        "event_created", "login", "registration_cancelled", "broadcast_sent", "key_created",
+        "login", "event_created", "registration_cancelled", "broadcast_sent", "key_created",
         "key_revoked"]
     assert any("relation" in a for a in actions(site, f"kyosai-{slug}@example.jp"))
 

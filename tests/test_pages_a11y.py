@@ -188,3 +188,31 @@ def test_console_pages(site, world, pages, lang, email):
             serious[label] = bad
     assert any(label.startswith("/console/account ") for label in found)
     report(found, serious)
+
+
+def focus_of(page: Any) -> dict[str, Any]:
+    return page.evaluate("""() => {
+      const el = document.activeElement, style = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      return {tag: el.tagName, href: el.getAttribute('href'), id: el.id,
+              outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
+              visible: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0};
+    }""")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_keyboard_skips_to_the_content_and_focus_shows(site, world, pages, lang):
+    page = pages.page(lang)
+    b.log_in(page, site, "shusai@example.jp", lang=lang)
+    page.goto(f"{site.url}/console/events/{world['slug']}/registrations?lang={lang}")
+    page.keyboard.press("Tab")
+    skip = focus_of(page)
+    assert skip["href"] == "#main" and skip["visible"], "the first Tab shows the skip link"
+    page.keyboard.press("Enter")
+    assert focus_of(page)["id"] == "main", "the skip link moves focus to the content"
+    # Every control the keyboard reaches next shows where the focus is.
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        now = focus_of(page)
+        assert now["visible"], now
+        assert now["outline"] != "none" and now["width"] >= 2, f"no visible focus on {now}"

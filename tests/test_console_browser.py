@@ -21,7 +21,7 @@ import pyotp
 import pytest
 
 from api.console.common import actor_of
-from events.models import AuditEntry, Event, EventPartner, User
+from events.models import AuditEntry, Event, EventPartner, Notification, User
 from tests import browser as b
 from tests.factories import PASSWORD, make_event, make_org, make_user, session_payload
 from tests.test_checkin import person
@@ -153,6 +153,60 @@ def test_the_second_factor_is_set_up_and_asked_for(site, orgs, pages):
     page.get_by_role("button", name=t("console_verify")).click()
     page.wait_for_load_state()
     assert "/console/login" not in page.url, "a recovery code lets the owner in"
+
+
+# ---- a colleague invited ------------------------------------------------------------------------
+
+def invitation_link(site: b.Site, email: str) -> str:
+    async def read() -> str:
+        account = await User.get(email=email)
+        mail = await Notification.get(user_id=account.id, purpose="account_invite")
+        return str(mail.payload["link"])
+
+    return site.run(read)
+
+
+def test_an_organizer_invites_a_colleague_who_sets_a_password_and_logs_in(site, orgs, pages):
+    # An organization of its own, without events, so the dashboard shows the first steps.
+    async def new_org() -> None:
+        await make_org("sewa-kai", name_ja="世話人会", name_en="Stewards")
+
+    site.run(new_org)
+    user(site, "sewa@example.jp", org="sewa-kai", name="世話 役")
+    page = pages.page("ja")
+    t = lambda key, **kw: b.t(key, "ja", **kw)  # noqa: E731
+    b.log_in(page, site, "sewa@example.jp")
+    page.goto(f"{site.url}/console/")
+    page.get_by_role("link", name=t("dash_step_org")).click()
+    page.wait_for_url("**/console/orgs/sewa-kai**")
+
+    # A wrong address first: the error next to the field, in Japanese.
+    page.get_by_label(re.compile(re.escape(t("field_invite_email")))).fill("shinjin@")
+    page.get_by_role("button", name=t("member_invite_send")).click()
+    page.wait_for_load_state()
+    assert page.locator("#f-invite_email").get_attribute("aria-invalid") == "true"
+    assert page.locator("#e-invite_email").is_visible()
+    no_serious_axe(page, "organization with an invitation error [ja]")
+
+    page.get_by_label(re.compile(re.escape(t("field_invite_email")))).fill(
+        "shinjin@example.jp")
+    page.get_by_label(t("field_invite_name")).fill("New Colleague")
+    page.get_by_label(t("field_invite_locale")).select_option("en")
+    page.get_by_role("button", name=t("member_invite_send")).click()
+    page.wait_for_load_state()
+    assert "shinjin@example.jp" in page.get_by_role("region", name=t("org_members")).inner_text()
+
+    # The colleague follows the mailed link (kaigi's base URL is not this test server's).
+    link = invitation_link(site, "shinjin@example.jp")
+    colleague = pages.page("en")
+    colleague.goto(site.url + link[link.index("/console/"):])
+    colleague.get_by_label(b.t("console_new_password", "en")).fill("a long new passphrase")
+    colleague.get_by_role("button", name=b.t("console_save", "en")).click()
+    colleague.wait_for_url("**/console/login?notice=password_set**")
+    b.log_in(colleague, site, "shinjin@example.jp", "a long new passphrase", lang="en")
+    colleague.goto(f"{site.url}/console/account")
+    assert "shinjin@example.jp" in colleague.get_by_role("main").inner_text()
+    assert actions(site, "shinjin@example.jp")[-1] == "login"
 
 
 # ---- an event from the co-host's consent to the door -------------------------------------------

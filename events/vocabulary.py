@@ -1117,6 +1117,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Saving mails \"{purpose}\" to {n} registrant(s) (confirmed and waiting)."},
     "ev_confirm_no_mail": {"ja": "この変更ではメールは送られません。",
                            "en": "No mail goes out for this change."},
+    "ev_confirm_nobody": {"ja": "参加登録者がまだいないため、メールは送られません。",
+                          "en": "Nobody has registered yet, so no mail goes out."},
+    "ev_membership_others": {"ja": "他の団体の会員を選択肢に加える",
+                             "en": "Offer the members of other organizations"},
     "ev_confirm_capacity": {
         "ja": "{mode}の定員を {capacity} 人にしますが、すでに {confirmed} 人が参加確定しています。確定済みの人はそのまま参加できます。確定が定員を下回るまで、新しい登録はキャンセル待ちになります。",
         "en": "{mode}: the new capacity is {capacity}, but {confirmed} are confirmed already. "

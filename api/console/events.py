@@ -393,7 +393,7 @@ async def save_event(c: Console) -> Response:
     try:
         change = await catalogue.plan_update(event.slug, data, actor=c.actor)
         if posted.get("confirm") != "1" and (notice := await _notice(change)):
-            return c.render("console/event_confirm.html", event=event, notice=notice,
+            return c.render("console/event_confirm.html", event=event, plan=notice,
                             hidden=_hidden(posted), title=vocabulary.pick(
                                 event.title_ja, event.title_en, c.lang),
                             changes=_shown_changes(await change.changes(), event, c.lang))

@@ -586,6 +586,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit_pages": {"ja": "ページ送り", "en": "Pages"},
     "audit_newest": {"ja": "最新の記録に戻る", "en": "Newest entries"},
     "audit_older": {"ja": "さらに古い記録", "en": "Older entries"},
+    "audit_n_changes": {"ja": "{n} 項目の変更", "en": "{n} changed fields"},
     "audit_login": {"ja": "ログイン", "en": "Logged in"},
     "audit_login_failed": {"ja": "ログイン失敗", "en": "Login failed"},
     "audit_logout": {"ja": "ログアウト", "en": "Logged out"},

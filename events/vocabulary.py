@@ -419,7 +419,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field_code": {"ja": "確認コード", "en": "Code"},
     # ---- console: dashboard, organizations, series, audit log (api/console/dashboard.py,
     # orgs.py, audit_log.py) ------------------------------------------------------------
-    "console_required": {"ja": "（必須）", "en": "(required)"},
+    "console_required": {"ja": "必須", "en": "required"},
     "dash_upcoming": {"ja": "今後のイベント", "en": "Coming events"},
     "dash_empty_no_orgs": {"ja": "まだ団体が登録されていません。まず主催団体を登録してください。",
                            "en": "There is no organization yet. Start by adding the one "

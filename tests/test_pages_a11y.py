@@ -182,12 +182,21 @@ def test_console_pages(site, world, pages, lang, email):
     b.log_in(page, site, email, lang=lang)
     found: dict[str, list[str]] = {}
     serious: dict[str, list[str]] = {}
+    sideways: list[str] = []
     for path in crawl(page, site, lang):
         label = f"{path} [{email.split('@')[0]}, {lang}]"
         if bad := b.check_page(page, label, found):
             serious[label] = bad
+        # At tablet width too, the page itself never scrolls sideways (wide tables scroll
+        # inside their .table-wrap).
+        page.set_viewport_size(b.TABLET)
+        if (extra := page.evaluate("document.documentElement.scrollWidth"
+                                   " - document.documentElement.clientWidth")) > 0:
+            sideways.append(f"{label}: {extra}px")
+        page.set_viewport_size(b.LAPTOP)
     assert any(label.startswith("/console/account ") for label in found)
     report(found, serious)
+    assert not sideways, f"pages wider than a tablet: {sideways}"
 
 
 def focus_of(page: Any) -> dict[str, Any]:

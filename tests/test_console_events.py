@@ -349,6 +349,20 @@ async def test_a_taken_slug_is_named_on_its_field(browser):
     assert "このスラッグは既に使われています。" in refused.text
 
 
+async def test_an_organizer_keeps_their_organization_as_the_first_organizer(browser):
+    await interop_orgs()
+    await organizer(browser, "staff@iajapan.example", "iajapan")
+    form = form_of((await browser.get("/console/events/new")).text)
+    form |= session_rows(("04-14", "10:00", "12:00", "in_person", ""))
+    refused = await submit(browser, "/console/events/new", form, slug="not-ours",
+                           title_ja="他団体の主催", **{"p-0-org": "jpaawg"})
+    assert refused.status_code == 422
+    assert ('<a href="#f-partners">主催・共催・後援など: '
+            'あなたの団体を最初の「主催」にしてください。') in refused.text
+    assert form_of(refused.text)["p-0-org"] == "jpaawg"
+    assert await Event.all().count() == 0
+
+
 # ---- editing ---------------------------------------------------------------------------------
 
 async def owned_event(slug: str = "symposium", **kw: Any) -> Event:
@@ -496,7 +510,7 @@ async def test_a_capacity_below_the_confirmed_seats_asks_first(browser):
 
 async def test_only_managers_edit_co_hosts_look_and_others_get_404(browser):
     await interop_orgs()
-    event = await owned_event("shared")
+    event = await owned_event("shared", stream_url="https://stream.example.net/secret")
     assert (await browser.get("/console/events/shared")).status_code == 303  # logged out
 
     await organizer(browser, "staff@other.example", "other")
@@ -515,7 +529,7 @@ async def test_only_managers_edit_co_hosts_look_and_others_get_404(browser):
     assert page.status_code == 200
     assert "共催団体として閲覧しています。" in page.text
     assert '<fieldset class="plain" disabled>' in page.text
-    assert 'value="save"' not in page.text and "stream.example" not in page.text
+    assert 'value="save"' not in page.text and "stream.example.net" not in page.text
     assert (await browser.get("/console/events/shared/preview")).status_code == 404
     form = form_of(page.text)
     refused = await submit(browser, "/console/events/shared",

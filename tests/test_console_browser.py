@@ -494,3 +494,37 @@ def test_screenshots_of_the_main_pages(site, orgs, pages, tmp_path):
     if missing_pages:
         print("not built yet:", *sorted(set(missing_pages)))
     assert len(saved) >= 8
+
+
+def test_a_co_host_sees_registrants_only_once_the_organizer_shares_them(site, orgs, pages):
+    slug = "interop-shared"
+    seed_interop(site, slug)
+
+    async def accept() -> None:
+        await EventPartner.filter(event__slug=slug, role="co_host").update(status="accepted")
+
+    site.run(accept)
+    with httpx.Client(base_url=site.url) as client:
+        assert client.post(f"/api/v1/events/{slug}/registrations",
+                           json=person(1, attendance="online")).status_code == 201
+
+    cohost = pages.page("en")
+    b.log_in(cohost, site, f"kyosai-{slug}@example.jp", lang="en")
+    assert cohost.goto(f"{site.url}/console/events/{slug}/registrations").status == 404
+    assert cohost.goto(f"{site.url}/console/events/{slug}").status == 200
+    assert cohost.get_by_label(re.compile(re.escape(b.t("ev_field_title_ja", "en")))) \
+        .is_disabled(), "the co-host reads the event, and cannot change it"
+
+    page = pages.page("ja")
+    t = lambda key, **kw: b.t(key, "ja", **kw)  # noqa: E731
+    b.log_in(page, site, f"shusai-{slug}@example.jp")
+    page.goto(f"{site.url}/console/events/{slug}")
+    page.get_by_label(t("ev_field_share_registrants")).check()
+    page.get_by_role("button", name=t("console_save"), exact=True).last.click()
+    page.wait_for_load_state()
+    assert page.get_by_label(t("ev_field_share_registrants")).is_checked()
+
+    assert cohost.goto(f"{site.url}/console/events/{slug}/registrations").status == 200
+    assert "山田 太郎1" in cohost.get_by_role("table").inner_text()
+    assert cohost.get_by_text(b.t("attendees_view_only", "en")).is_visible()
+    assert cohost.get_by_role("button", name=b.t("attendees_cancel_button", "en")).count() == 0

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api import i18n
 from api.docs import HTML, LANG, file, form_post, html_page, operation
 from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
@@ -98,11 +97,39 @@ async def _ticket(request: Request) -> Registration:
     return await reg.by_token(None, request.path_params["token"])
 
 
+# What an event's status leaves of a ticket: nothing to show at a door, nothing to stream.
+EVENT_OFF = ("cancelled", "postponed")
+
+
+def ticket_language(request: Request, registration: Registration) -> str:
+    """The registrant's language, unless the page was asked for in the other one."""
+    if request.query_params.get("lang") in vocabulary.LANGUAGES:
+        return str(request.query_params["lang"])
+    return registration.locale if registration.locale in vocabulary.LANGUAGES else (
+        vocabulary.DEFAULT_LANGUAGE)
+
+
+def shows_stream(registration: Registration, event: Event) -> bool:
+    """The stream link is for confirmed online attendees of an event that goes ahead."""
+    return (registration.status == "confirmed" and registration.attendance == "online"
+            and event.status not in EVENT_OFF and bool(event.stream_url))
+
+
+def _can_register_again(event: Event) -> bool:
+    """Registration is open and a mode still has a seat (not only a waiting list)."""
+    try:
+        reg.check_open(event, now())
+    except Refused:
+        return False
+    seats = _seats(event)
+    return any(seats[mode] is None or (seats[mode] or 0) > 0
+               for mode in catalogue.attendance_modes(event))
+
+
 @html_page("The attendee's ticket: QR code, status, changes", errors=(404,))
 async def ticket_page(request: Request) -> Response:
     registration = await _ticket(request)
-    lang = i18n.choose_language(request, registration.locale) if request.query_params.get(
-        "lang") else registration.locale
+    lang = ticket_language(request, registration)
     event = await catalogue.get_event(registration.event.slug, include_drafts=True)
     tz = ZoneInfo(event.timezone)
     sessions = [{
@@ -114,15 +141,20 @@ async def ticket_page(request: Request) -> Response:
     } for s in event.session_list
         if s.format in vocabulary.formats_for_mode(registration.attendance)]
     token = csrf_token(request)
-    other_modes = [m for m in catalogue.attendance_modes(event) if m != registration.attendance]
-    show_stream = (registration.attendance == "online" and registration.status == "confirmed"
-                   and event.stream_url)
+    event_off = event.status in EVENT_OFF
+    active = registration.status != "cancelled"
+    other_modes = [m for m in catalogue.attendance_modes(event)
+                   if m != registration.attendance] if active and not event_off else []
+    door_qr = (registration.status == "confirmed" and registration.attendance == "venue"
+               and not event_off)
     response = render(
         request, "ticket.html", lang, r=registration, event=event, c=card(event, lang),
         sessions=sessions, position=await reg.waitlist_position(registration),
         code=ticket_code(request, registration), other_modes=other_modes,
-        stream_url=event.stream_url if show_stream else None,
-        welcome=request.query_params.get("welcome") == "1",
+        door_qr=door_qr, event_off=event_off,
+        stream_url=event.stream_url if shows_stream(registration, event) else None,
+        register_again=not active and _can_register_again(event),
+        welcome=request.query_params.get("welcome") == "1" and active,
         notice=request.query_params.get("notice"), csrf_field=CSRF_FIELD, csrf=token)
     response.headers.update(PRIVATE)
     set_csrf_cookie(response, token, request)
@@ -161,11 +193,12 @@ async def ticket_calendar(request: Request) -> Response:
     event = await catalogue.get_event(registration.event.slug, include_drafts=True)
     config = request.app.state.settings
     changed = max(event.updated_at, registration.updated_at)
-    lang = request.query_params.get("lang") or registration.locale
     body = calendar.build_personal_calendar(
-        event, registration.attendance, event.stream_url, base_url=config.base_url,
-        lang=lang if lang in vocabulary.LANGUAGES else registration.locale,
-        uid=f"ticket-{registration.id}@{config.host}", changed_at=changed)
+        event, registration.attendance,
+        event.stream_url if shows_stream(registration, event) else "",
+        base_url=config.base_url, lang=ticket_language(request, registration),
+        uid=f"ticket-{registration.id}@{config.host}", changed_at=changed,
+        registration_status=registration.status)
     digest = hashlib.sha256(body).hexdigest()
     return calendar_response(request, body, digest, changed, cache_control=PRIVATE_CACHE)
 
@@ -176,8 +209,14 @@ async def _checked_form(request: Request) -> tuple[Registration, Any]:
     return registration, form
 
 
-def _back(registration: Registration, notice: str = "") -> RedirectResponse:
-    suffix = f"?notice={notice}" if notice else ""
+def _back(request: Request, registration: Registration, notice: str = "") -> RedirectResponse:
+    """Back to the ticket page, in the language the form was sent from."""
+    params = []
+    if (lang := request.query_params.get("lang")) in vocabulary.LANGUAGES:
+        params.append(f"lang={lang}")
+    if notice:
+        params.append(f"notice={notice}")
+    suffix = f"?{'&'.join(params)}" if params else ""
     return RedirectResponse(f"/tickets/{registration.token}{suffix}", status_code=303)
 
 
@@ -189,17 +228,18 @@ async def ticket_attendance(request: Request) -> Response:
         await reg.switch_attendance(registration, {"attendance": str(form.get("attendance"))},
                                     now=now())
     except (Refused, Invalid) as exc:
-        return _back(registration, getattr(exc, "code", "invalid"))
-    return _back(registration)
+        return _back(request, registration, getattr(exc, "code", "invalid"))
+    return _back(request, registration)
 
 
 @html_page("Confirm cancelling", errors=(404,))
 async def cancel_page(request: Request) -> Response:
     registration = await _ticket(request)
-    lang = i18n.choose_language(request, registration.locale)
+    lang = ticket_language(request, registration)
     event = await catalogue.get_event(registration.event.slug, include_drafts=True)
     token = csrf_token(request)
     response = render(request, "cancel.html", lang, r=registration, c=card(event, lang),
+                      position=await reg.waitlist_position(registration),
                       csrf_field=CSRF_FIELD, csrf=token)
     response.headers.update(PRIVATE)
     set_csrf_cookie(response, token, request)
@@ -210,7 +250,7 @@ async def cancel_page(request: Request) -> Response:
 async def cancel_submit(request: Request) -> Response:
     registration, _ = await _checked_form(request)
     await reg.cancel(registration, now=now())
-    return _back(registration)
+    return _back(request, registration)
 
 
 routes = [

@@ -328,6 +328,71 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "en": "Duplicate entry: {name} ({time}, {gate})"},
     "checkin_ticket": {"ja": "受付番号 {id}", "en": "Ticket {id}"},
     # ---- validation errors ----------------------------------------------------------------
+    # ---- the ticket page: what is true for this attendee, now ------------------------------
+    "registered_welcome_waitlisted": {
+        "ja": "キャンセル待ちとして登録しました。このページのURLは本人確認を兼ねています。他人と共有しないでください。",
+        "en": "You are on the waiting list. This page's address is your key: do not share "
+              "it."},
+    "ticket_waitlist_heading": {"ja": "キャンセル待ちです", "en": "You are on the waiting list"},
+    "ticket_waitlist_next": {
+        "ja": "席が空き次第、順番に繰り上げて参加確定とし、すぐにメールでお知らせします。確定するまでは参加できません。",
+        "en": "As soon as a seat frees up, people move up in order and we tell you by "
+              "email straight away. Until then your place is not confirmed."},
+    "ticket_waitlist_no_qr": {
+        "ja": "受付用のQRコードは、参加確定後にこのページとメールでお送りします。",
+        "en": "Your QR code for the entrance comes with that email, and appears here, "
+              "once you are confirmed."},
+    "ticket_waitlist_no_stream": {
+        "ja": "視聴URLは、参加確定後にこのページとメールでお知らせします。",
+        "en": "The stream link comes with that email, and appears here, once you are "
+              "confirmed."},
+    "ticket_stream_heading": {"ja": "オンライン視聴", "en": "Watching online"},
+    "ticket_stream_private": {"ja": "この視聴URLは参加者専用です。他の人と共有しないでください。",
+                              "en": "This link is for you only: please do not share it."},
+    "ticket_online_no_qr": {"ja": "オンライン参加のため、会場受付用のQRコードはありません。",
+                            "en": "You attend online, so there is no QR code for the "
+                                  "entrance."},
+    "switch_to_venue": {"ja": "会場参加に変更する", "en": "Switch to venue attendance"},
+    "switch_to_online": {"ja": "オンライン参加に変更する", "en": "Switch to online attendance"},
+    "ticket_event_cancelled": {"ja": "このイベントは中止になりました",
+                               "en": "This event has been cancelled"},
+    "ticket_event_cancelled_note": {
+        "ja": "開催を中止することになりました。ご迷惑をおかけし申し訳ございません。会場での受付・オンライン配信は行いません。",
+        "en": "We are sorry: the event will not take place, neither at the venue nor "
+              "online."},
+    "ticket_event_postponed": {"ja": "このイベントは延期になりました",
+                               "en": "This event has been postponed"},
+    "ticket_event_postponed_note": {
+        "ja": "新しい日程は決まり次第、ご登録のメールアドレスにお知らせします。ご登録はそのまま残っています。",
+        "en": "We will email you the new dates as soon as they are set. Your registration "
+              "stays as it is."},
+    "ticket_status_event_cancelled": {"ja": "イベント中止", "en": "Event cancelled"},
+    "ticket_status_event_postponed": {"ja": "イベント延期", "en": "Event postponed"},
+    "ticket_event_previous_dates": {"ja": "当初の日程: {when}", "en": "Originally planned: {when}"},
+    "ticket_contact": {"ja": "お問い合わせ先", "en": "Contact"},
+    "ticket_register_again": {"ja": "もう一度参加登録する", "en": "Register again"},
+    "ticket_register_again_note": {"ja": "まだ席があります。",
+                                   "en": "There are still seats left."},
+    "ticket_calendar_tentative": {
+        "ja": "カレンダーには「仮」の予定として入ります。参加確定後に更新されます。",
+        "en": "Your calendar shows it as tentative until you are confirmed."},
+    # Error pages: a message the catalogue does not know is replaced by its status's words.
+    "error_status_400": {"ja": "リクエストの形式が正しくありません。",
+                         "en": "The request could not be understood."},
+    "error_status_403": {"ja": "このページを表示する権限がありません。",
+                         "en": "You may not see this page."},
+    "error_status_404": {"ja": "お探しのページは見つかりませんでした。URLをご確認ください。",
+                         "en": "We could not find that page. Please check the address."},
+    "error_status_405": {"ja": "この操作はこのページでは行えません。",
+                         "en": "That cannot be done on this page."},
+    "error_status_409": {"ja": "他の変更と重なったため、処理できませんでした。もう一度お試しください。",
+                         "en": "This clashed with another change. Please try again."},
+    "error_status_422": {"ja": "入力内容を確認してください。", "en": "Please check what you sent."},
+    "error_status_429": {"ja": "アクセスが集中しています。しばらくしてからもう一度お試しください。",
+                         "en": "Too many requests. Please try again in a moment."},
+    "error_status_500": {"ja": "サーバーで問題が発生しました。しばらくしてからもう一度お試しください。",
+                         "en": "Something went wrong on our side. Please try again later."},
+    "error_status_other": {"ja": "処理できませんでした。", "en": "That did not work."},
     # ---- the organizer console --------------------------------------------------------
     "console": {"ja": "kaigi 管理画面", "en": "kaigi console"},
     "console_skip": {"ja": "本文へ移動", "en": "Skip to content"},

@@ -57,6 +57,16 @@ STATUS = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "postponed": "TENT
           "cancelled": "CANCELLED", "draft": "TENTATIVE"}
 
 
+def parameter_text(value: str) -> str:
+    """A name for a parameter (CN=): one line, no quotes, no "=?". icalendar quotes and
+    escapes parameter values itself (RFC 6868), so this is for clients that do not: no
+    CR/LF to unescape into a line of its own, no quote to end the value, and nothing a
+    client could take for an RFC 2047 encoded word and decode."""
+    text = "".join(" " if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029"
+                   else c for c in value.replace('"', "'"))
+    return " ".join(text.replace("=?", "= ?").split())
+
+
 @dataclass(frozen=True)
 class Entries:
     """The serialized VEVENTs of one event and the time zones they refer to."""
@@ -153,8 +163,8 @@ def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, met
     def finish(ve: VEvent) -> None:
         ve.add("ORGANIZER", f"mailto:{organizer}")
         params = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
-        if attendee_name:
-            params["CN"] = attendee_name
+        if name := parameter_text(attendee_name):
+            params["CN"] = name
         ve.add("ATTENDEE", f"mailto:{attendee}", parameters=params)
         if method == "CANCEL":
             ve.pop("STATUS", None)

@@ -3,8 +3,15 @@
 Every message has a text and an HTML alternative, a Date, a stable Message-ID and an
 RFC 2047 subject. Text that ends up in a header (names, titles, an organizer's subject)
 passes `header_text` first: a control character becomes a space, so no value can start
-a header of its own, whatever validation let through. Confirmations carry the ticket QR
-as an inline image and a calendar invitation (iTIP, RFC 6047):
+a header of its own, whatever validation let through, and "=?" becomes "= ?", so no value
+reads as an RFC 2047 encoded word (Python before 3.11.10 and 3.12.5 decoded one into a raw
+CR/LF and wrote it out: CVE-2024-6923). kaigi writes such headers itself (`encoded_text`,
+`encoded_address`): printable ASCII as it is, anything else as kaigi's own encoded words
+of at most 75 characters, never refolded by the email package. Before a message leaves,
+`wire` serializes it as it is sent and `verify` parses that back: the headers, the parts
+and the values must be exactly those composed (`Intended`), or it is refused (`Unsafe`).
+Confirmations carry the ticket QR as an inline image and a calendar invitation (iTIP,
+RFC 6047):
 
     multipart/mixed
       multipart/alternative
@@ -24,13 +31,17 @@ who invited them), as a text and an HTML alternative only.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,9 +73,23 @@ QR_PURPOSES = ("confirmed", "promoted", "attendance_changed", "reminder")
 ACCOUNT_LINKS = {"account_invite": "invite", "account_reset": "reset"}
 
 
+# A folded header line at most this long: " " and an encoded word of at most 75 (RFC 2047).
+HEADER_WIDTH = 76
+# Printable ASCII, and RFC 5322 atext with spaces: what may stand unencoded in a header.
+PRINTABLE = re.compile(r"[\x20-\x7e]*")
+ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*")
+# The email package's SMTP policies, except that a value kaigi wrote itself (already folded,
+# encoded words of its own) is written as it is, never parsed and refolded.
+WIRE = email.policy.SMTP.clone(refold_source="none")
+WIRE_UTF8 = email.policy.SMTPUTF8.clone(refold_source="none")
+# Headers the email package adds itself (MIME structure); every other one is kaigi's.
+MIME_HEADERS = frozenset({"mime-version", "content-type", "content-transfer-encoding"})
+
+
 def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
-    """One line, no control characters: CR, LF or NUL can never start a header."""
-    return " ".join(CONTROL.sub(" ", value).split())[:limit]
+    """One line, no control characters: CR, LF or NUL can never start a header; and no
+    "=?", so no part of it can be read as an RFC 2047 encoded word and decoded."""
+    return " ".join(CONTROL.sub(" ", value).replace("=?", "= ?").split())[:limit].rstrip()
 
 
 def display_name(value: str) -> str:
@@ -76,6 +101,226 @@ def sender(settings: Settings) -> Address:
     name, address = parseaddr(settings.mail_from)
     local, _, domain = address.rpartition("@")
     return Address(display_name=header_text(name), username=local, domain=domain)
+
+
+def _fits(folded: str) -> bool:
+    return all(0 < len(line) <= HEADER_WIDTH for line in folded.split("\n"))
+
+
+def _encoded_words(text: str, name: str) -> str:
+    """kaigi's own RFC 2047 encoded words (UTF-8), folded: each line at most 76 characters
+    (the first counting "Name: "), so each encoded word at most 75."""
+    return Header(text, "utf-8", header_name=name, maxlinelen=HEADER_WIDTH).encode(
+        linesep="\n")
+
+
+def encoded_text(value: str, name: str) -> str:
+    """An unstructured header's value (Subject), ready to be written as it is.
+
+    Printable ASCII without "=?" stays as it is, folded at its spaces when it fits;
+    anything else (Japanese, or a word too long to fold) becomes encoded words.
+    """
+    text = header_text(value, sys.maxsize)
+    if PRINTABLE.fullmatch(text):
+        plain = Header(text, "us-ascii", header_name=name, maxlinelen=HEADER_WIDTH).encode(
+            splitchars=" ", linesep="\n")
+        if _fits(f"{name}: {plain}"):
+            return plain
+    return _encoded_words(text, name)
+
+
+def encoded_address(name: str, address: str, header: str) -> str:
+    """An address header's value (From, To): the display name as atoms when it is plain
+    ASCII words, else as encoded words (nothing left to quote), then <address>."""
+    text = header_text(name.replace('"', "'"), sys.maxsize)
+    if not text:
+        return address
+    phrase = ""
+    if ATOMS.fullmatch(text):
+        phrase = Header(text, "us-ascii", header_name=header, maxlinelen=HEADER_WIDTH
+                        ).encode(splitchars=" ", linesep="\n")
+    if not phrase or not _fits(f"{header}: {phrase}"):
+        phrase = _encoded_words(text, header)
+    last = phrase.rsplit("\n", 1)[-1]
+    width = len(last) + (len(header) + 2 if "\n" not in phrase else 0)
+    gap = " " if width + len(address) + 3 <= HEADER_WIDTH else "\n "
+    return f"{phrase}{gap}<{address}>"
+
+
+# ---- what leaves: serialized as sent, read back, compared with what was meant ---------------
+
+class Unsafe(ValueError):
+    """A message that would not arrive as composed: refused, never sent, never retried."""
+
+
+@dataclass(frozen=True)
+class Intended:
+    """The headers kaigi wrote at the top of a message, in order, and what each says."""
+
+    names: tuple[str, ...]  # lower case
+    texts: dict[str, str]  # a header's value as meant (Subject decoded), whitespace aside
+    addresses: dict[str, tuple[str, str]]  # From, To: (display name, address)
+
+
+class Composed(EmailMessage):
+    """An EmailMessage that knows what its top-level headers were meant to say, and keeps
+    the bytes `wire` checked (the worker checks before the transport sends: once)."""
+
+    intended: Intended | None = None
+    checked: dict[tuple[bool, bool], bytes] | None = None
+
+
+class Headers:
+    """The top-level headers of one message, written and remembered in order."""
+
+    def __init__(self, msg: Composed) -> None:
+        self.msg = msg
+        self.names: list[str] = []
+        self.texts: dict[str, str] = {}
+        self.addresses: dict[str, tuple[str, str]] = {}
+
+    def text(self, name: str, value: str) -> None:
+        """Text that may hold anyone's words (a subject): written as kaigi encoded it."""
+        value = header_text(value, sys.maxsize)
+        self.msg.set_raw(name, encoded_text(value, name))
+        self._remember(name, value)
+
+    def address(self, name: str, display: str, address: str) -> None:
+        display = header_text(display.replace('"', "'"), sys.maxsize)
+        self.msg.set_raw(name, encoded_address(display, address, name))
+        self.names.append(name.lower())
+        self.addresses[name.lower()] = (display, address)
+
+    def plain(self, name: str, value: str) -> None:
+        """kaigi's own ASCII (a date, an id, a URL): through the email package."""
+        self.msg[name] = value
+        self._remember(name, value)
+
+    def _remember(self, name: str, value: str) -> None:
+        self.names.append(name.lower())
+        self.texts[name.lower()] = value
+
+    def done(self) -> Composed:
+        self.msg.intended = Intended(tuple(self.names), dict(self.texts),
+                                     dict(self.addresses))
+        return self.msg
+
+
+def needs_utf8(message: EmailMessage) -> bool:
+    """Whether an address is not ASCII (SMTPUTF8 then, headers in UTF-8)."""
+    for name in ("From", "To"):
+        for address in getattr(message[name], "addresses", ()):
+            if not address.addr_spec.isascii():
+                return True
+    return False
+
+
+def wire(message: EmailMessage, *, eight_bit: bool = True, utf8: bool | None = None
+         ) -> bytes:
+    """The bytes to send (CRLF, as SMTP carries them), checked by `verify` first.
+
+    `eight_bit`: the server takes 8-bit bodies (8BITMIME); else they are encoded.
+    `utf8`: SMTPUTF8 (an address that is not ASCII); by default, from the addresses.
+    """
+    utf8 = needs_utf8(message) if utf8 is None else utf8
+    checked = message.checked if isinstance(message, Composed) else None
+    if checked is not None and (utf8, eight_bit) in checked:
+        return checked[utf8, eight_bit]  # the very bytes checked (later changes aside)
+    policy = WIRE_UTF8 if utf8 else WIRE
+    if not eight_bit:
+        policy = policy.clone(cte_type="7bit")
+    try:
+        data = message.as_bytes(policy=policy)
+    except Exception as exc:  # e.g. HeaderWriteError on a Python that checks
+        raise Unsafe(f"could not be serialized: {type(exc).__name__}: {exc}") from exc
+    verify(data, message)
+    if isinstance(message, Composed):
+        message.checked = {**(message.checked or {}), (utf8, eight_bit): data}
+    return data
+
+
+def verify(data: bytes, message: EmailMessage) -> None:
+    """Parse `data` back as a mail client would and raise `Unsafe` unless it is exactly
+    `message`: at every level the same headers (names, count, order, values) and the same
+    parts (types and contents); and, at the top, the headers kaigi meant and no other
+    (Subject decoding to what was meant, From and To with the same addresses)."""
+    try:
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        problems = _differences(message, parsed, "the message")
+        intended = getattr(message, "intended", None)
+        if isinstance(intended, Intended):
+            problems += _not_meant(parsed, intended)
+    except Unsafe:
+        raise
+    except Exception as exc:  # a header the parser cannot even read back
+        raise Unsafe(f"refused before sending: it does not read back "
+                     f"({type(exc).__name__}: {exc})") from exc
+    if problems:
+        raise Unsafe("refused before sending: it would not arrive as composed: "
+                     + "; ".join(problems[:3]))
+
+
+def _text(value: object) -> str:
+    """A value as read back: UTF-8 in a header (SMTPUTF8) comes back as escaped bytes."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _flat(value: object) -> str:
+    return " ".join(_text(value).split())
+
+
+def _differences(mine: MIMEPart, read: MIMEPart, where: str) -> list[str]:
+    names = [k.lower() for k in mine.keys()]
+    got = [k.lower() for k in read.keys()]
+    if names != got:
+        return [f"{where} has headers {got} instead of {names}"]
+    problems = [f"{where}: {name} reads {_flat(b)!r} instead of {_flat(a)!r}"
+                for name, a, b in zip(names, mine.values(), read.values(), strict=True)
+                # 8-bit bodies are encoded for a server without 8BITMIME: contents count.
+                if name != "content-transfer-encoding" and _flat(a) != _flat(b)]
+    if read.defects:
+        problems.append(f"{where}: {', '.join(type(d).__name__ for d in read.defects)}")
+    if mine.is_multipart() != read.is_multipart():
+        return [*problems, f"{where} is {read.get_content_type()} "
+                           f"instead of {mine.get_content_type()}"]
+    if mine.is_multipart():
+        parts, read_parts = list(mine.iter_parts()), list(read.iter_parts())
+        if [p.get_content_type() for p in parts] != [p.get_content_type() for p in read_parts]:
+            return [*problems, f"{where} holds "
+                               f"{[p.get_content_type() for p in read_parts]} instead of "
+                               f"{[p.get_content_type() for p in parts]}"]
+        for n, (a, b) in enumerate(zip(parts, read_parts, strict=True)):
+            problems += _differences(a, b, f"{where}, part {n + 1} ({a.get_content_type()})")
+        return problems
+    if _content(mine) != _content(read):
+        problems.append(f"{where}: the content differs")
+    return problems
+
+
+def _content(part: MIMEPart) -> bytes:
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        raise Unsafe("refused before sending: a part without content")
+    if part.get_content_maintype() == "text":  # line ends: LF composed, CRLF sent
+        data = data.replace(b"\r\n", b"\n")
+    return data
+
+
+def _not_meant(read: EmailMessage, intended: Intended) -> list[str]:
+    got = [k.lower() for k in read.keys()]
+    own = [n for n in got if n not in MIME_HEADERS]
+    if own != list(intended.names) or len(set(got)) != len(got):
+        return [f"headers {got}, not kaigi's {list(intended.names)} and the MIME ones"]
+    problems = [f"{name} reads {_flat(read[name])!r} instead of {_flat(meant)!r}"
+                for name, meant in intended.texts.items() if _flat(read[name]) != _flat(meant)]
+    for name, (display, address) in intended.addresses.items():
+        found = [(_text(a.display_name), _text(a.addr_spec)) for a in read[name].addresses]
+        # Python's parser puts a space between adjacent encoded words in a display name
+        # (RFC 2047 says to drop it): whitespace aside, the name must be the same.
+        if (len(found) != 1 or found[0][1] != address
+                or "".join(found[0][0].split()) != "".join(display.split())):
+            problems.append(f"{name} reads {found!r} instead of {[(display, address)]!r}")
+    return problems
 
 
 def unsubscribe_token(secret_key: str, registration_id: int) -> str:
@@ -173,7 +418,7 @@ class Composer:
         )
         self.env.filters["paragraphs"] = paragraphs
 
-    def compose(self, facts: Facts | AccountFacts) -> EmailMessage:
+    def compose(self, facts: Facts | AccountFacts) -> Composed:
         if isinstance(facts, AccountFacts):
             return self.compose_account(facts)
         r, event = facts.registration, facts.event
@@ -187,17 +432,12 @@ class Composer:
         text = self.env.get_template("layout.txt").render(context)
         html = self.env.get_template("layout.html").render(context)
 
-        msg = EmailMessage()
-        msg["Subject"] = subject
-        msg["From"] = self.sender
-        msg["To"] = Address(display_name=display_name(r.name), addr_spec=recipient(r))
-        msg["Date"] = format_datetime(facts.now)
-        msg["Message-ID"] = facts.message_id
-        msg["Auto-Submitted"] = "auto-generated"
+        headers = self.headers(subject, display_name(r.name), recipient(r), facts)
+        msg = headers.msg
         if facts.message.purpose == "broadcast":
             url = unsubscribe_url(self.settings, r.id)
-            msg["List-Unsubscribe"] = f"<{url}>"
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            headers.plain("List-Unsubscribe", f"<{url}>")
+            headers.plain("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         msg.set_content(text, charset="utf-8")
         msg.add_alternative(html, subtype="html", charset="utf-8")
         if context["qr_cid"]:
@@ -213,10 +453,22 @@ class Composer:
                                 params={"charset": "utf-8", "method": method})
             msg.add_attachment(ics, "application", "ics", filename="invite.ics")
         # Last: making a part multipart moves every Content-* header into its first child.
-        msg["Content-Language"] = lang
-        return msg
+        headers.plain("Content-Language", lang)
+        return headers.done()
 
-    def compose_account(self, facts: AccountFacts) -> EmailMessage:
+    def headers(self, subject: str, name: str, address: str,
+                facts: Facts | AccountFacts) -> Headers:
+        """A new message's headers: the subject and the names as kaigi encodes them."""
+        headers = Headers(Composed())
+        headers.text("Subject", subject)
+        headers.address("From", self.sender.display_name, self.sender.addr_spec)
+        headers.address("To", name, address)
+        headers.plain("Date", format_datetime(facts.now))
+        headers.plain("Message-ID", facts.message_id)
+        headers.plain("Auto-Submitted", "auto-generated")
+        return headers
+
+    def compose_account(self, facts: AccountFacts) -> Composed:
         """An invitation or a reset: the link and how long it works; nothing else attached."""
         user = facts.user
         lang = user.locale if user.locale in LANGUAGES else DEFAULT_LANGUAGE
@@ -229,17 +481,12 @@ class Composer:
         text = self.env.get_template("layout.txt").render(context)
         html = self.env.get_template("layout.html").render(context)
 
-        msg = EmailMessage()
-        msg["Subject"] = subject
-        msg["From"] = self.sender
-        msg["To"] = Address(display_name=display_name(user.name), addr_spec=recipient(user))
-        msg["Date"] = format_datetime(facts.now)
-        msg["Message-ID"] = facts.message_id
-        msg["Auto-Submitted"] = "auto-generated"
+        headers = self.headers(subject, display_name(user.name), recipient(user), facts)
+        msg = headers.msg
         msg.set_content(text, charset="utf-8")
         msg.add_alternative(html, subtype="html", charset="utf-8")
-        msg["Content-Language"] = lang
-        return msg
+        headers.plain("Content-Language", lang)
+        return headers.done()
 
     def account_context(self, facts: AccountFacts, lang: str) -> dict[str, Any]:
         user, purpose = facts.user, facts.message.purpose
@@ -332,6 +579,8 @@ def recipient(addressee: Registration | User) -> str:
     address = addressee.email.strip()
     if not deliverable(address):
         raise InvalidRecipient(f"not a deliverable address: {address!r}")
+    if "=?" in address:  # RFC 2047 has no encoded words in an address; parsers decode them
+        raise InvalidRecipient(f"not a deliverable address (an encoded word): {address!r}")
     return address
 
 

@@ -10,6 +10,10 @@ Failures: a 4xx reply, a refused connection or a timeout is temporary (retried w
 exponential backoff and jitter); a 5xx reply about the message or its recipient is
 permanent (the message is failed, its reason kept, and an organizer may retry it).
 
+Before a message leaves it is serialized as it is sent and parsed back (mail.wire,
+mail.verify): headers, parts or values other than those composed, and it is refused,
+failed with the reason, and never retried. The SMTP transport sends exactly those bytes.
+
 Mail to a console user (an invitation, a password reset) takes the same path; it is
 skipped when the account was disabled, or when its link expired or was replaced by a
 later one before delivery.
@@ -27,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -126,11 +129,21 @@ class SmtpTransport:
     async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
         try:
             client = await self._connected()
-            await client.send_message(message, sender=sender, recipients=[recipient])
+            if client.is_ehlo_or_helo_needed:
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+            utf8 = mail.needs_utf8(message) or not (sender + recipient).isascii()
+            eight_bit = client.supports_extension("8bitmime")
+            # Exactly the bytes that were read back and checked (mail.verify).
+            data = mail.wire(message, eight_bit=eight_bit, utf8=utf8)
+            options = (["SMTPUTF8"] if utf8 else []) + (["BODY=8BITMIME"] if eight_bit else [])
+            await client.sendmail(sender, [recipient], data, mail_options=options)
         except Exception as exc:
             failure = classify(exc)
             if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPDataError
-                              ) or getattr(exc, "code", 0) == 421:
+                              | mail.Unsafe) or getattr(exc, "code", 0) == 421:
                 await self.close()  # the connection's state is unknown: start afresh
             raise failure from exc
         self.last_used = time.monotonic()
@@ -161,6 +174,8 @@ def classify(exc: BaseException) -> Failure:
         return Failure(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600)
     if isinstance(exc, aiosmtplib.SMTPNotSupported | mail.InvalidRecipient):
         return Failure(f"{type(exc).__name__}: {exc}", permanent=True)
+    if isinstance(exc, mail.Unsafe):  # the message itself: sending it again changes nothing
+        return Failure(str(exc), permanent=True)
     return Failure(f"{type(exc).__name__}: {exc}".rstrip(": "), permanent=False)
 
 
@@ -175,7 +190,7 @@ class FileTransport:
 
     async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
         name = str(message["Message-ID"]).strip("<>").split("@")[0]
-        data = message.as_bytes(policy=SMTP)
+        data = mail.wire(message)  # what would be sent, checked (mail.verify)
         await asyncio.to_thread(self._write, f"{name}.eml", data)
 
     def _write(self, name: str, data: bytes) -> None:
@@ -293,6 +308,14 @@ class Worker:
             log.exception("composing #%d failed", message.id)
             await self.settle_failure(message, Failure(
                 f"could not compose: {type(exc).__name__}: {exc}", permanent=True), now)
+            return
+        try:
+            # Serialized as it is sent and read back: headers or parts other than those
+            # composed (a name that became a header) and it never leaves, nor is retried.
+            mail.wire(email)
+        except mail.Unsafe as exc:
+            log.error("refused #%d %s: %s", message.id, message.purpose, exc)
+            await self.settle_failure(message, classify(exc), now)
             return
         try:
             await self.transport.send(email, self.sender, recipient)

@@ -515,8 +515,12 @@ class Composer:
                          if s.format in formats_for_mode(r.attendance)]
         if not facts.invitation or not mode_sessions:
             return None
+        # The stream link reaches confirmed online attendees of an event that takes place,
+        # and nobody else: not a cancellation, not the waiting list, not a postponed event.
+        entitled = (r.status == "confirmed" and r.attendance == "online"
+                    and event.status not in ("cancelled", "postponed"))
         return calendar.build_invitation(
-            event, r.attendance, event.stream_url, method=facts.invitation,
+            event, r.attendance, event.stream_url if entitled else "", method=facts.invitation,
             organizer=self.sender.addr_spec, attendee=recipient(r),
             attendee_name=display_name(r.name), base_url=self.settings.base_url, lang=lang,
             changed_at=max(facts.message.created_at, r.updated_at))
@@ -535,7 +539,7 @@ class Composer:
             "venue": _venue(event, s) if r.attendance == "venue" else "",
         } for s in event.session_list
             if s.format in mode_formats]
-        confirmed = r.status == "confirmed" and event.status != "cancelled"
+        confirmed = r.status == "confirmed" and event.status not in ("cancelled", "postponed")
         online = r.attendance == "online" and confirmed
         context: dict[str, Any] = {
             "lang": lang, "t": lambda key, **v: translate(key, lang, **v), "purpose": purpose,

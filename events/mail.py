@@ -418,19 +418,23 @@ class Composer:
         )
         self.env.filters["paragraphs"] = paragraphs
 
+    def render(self, purpose: str, lang: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """Subject, text and HTML: the purpose's template gives the subject and opening
+        words, the layouts the rest."""
+        module = self.env.get_template(f"{lang}/{purpose}.txt").make_module(context)
+        subject = header_text(str(module.subject))  # type: ignore[attr-defined]
+        context["intro"] = str(module).strip("\n")
+        context["subject"] = subject
+        return (subject, self.env.get_template("layout.txt").render(context),
+                self.env.get_template("layout.html").render(context))
+
     def compose(self, facts: Facts | AccountFacts) -> Composed:
         if isinstance(facts, AccountFacts):
             return self.compose_account(facts)
         r, event = facts.registration, facts.event
         lang = r.locale if r.locale in LANGUAGES else DEFAULT_LANGUAGE
         context = self.context(facts, lang)
-        module = self.env.get_template(f"{lang}/{facts.message.purpose}.txt").make_module(
-            context)
-        subject = header_text(str(module.subject))  # type: ignore[attr-defined]
-        context["intro"] = str(module).strip("\n")
-        context["subject"] = subject
-        text = self.env.get_template("layout.txt").render(context)
-        html = self.env.get_template("layout.html").render(context)
+        subject, text, html = self.render(facts.message.purpose, lang, context)
 
         headers = self.headers(subject, display_name(r.name), recipient(r), facts)
         msg = headers.msg
@@ -473,13 +477,7 @@ class Composer:
         user = facts.user
         lang = user.locale if user.locale in LANGUAGES else DEFAULT_LANGUAGE
         context = self.account_context(facts, lang)
-        module = self.env.get_template(f"{lang}/{facts.message.purpose}.txt").make_module(
-            context)
-        subject = header_text(str(module.subject))  # type: ignore[attr-defined]
-        context["intro"] = str(module).strip("\n")
-        context["subject"] = subject
-        text = self.env.get_template("layout.txt").render(context)
-        html = self.env.get_template("layout.html").render(context)
+        subject, text, html = self.render(facts.message.purpose, lang, context)
 
         headers = self.headers(subject, display_name(user.name), recipient(user), facts)
         msg = headers.msg

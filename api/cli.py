@@ -209,17 +209,38 @@ async def load_demo(settings: Settings, args: argparse.Namespace) -> None:
     async with db.connected(settings):
         added = await demo.load(today, now, settings.default_timezone)
         _, raw = await access.create_key("demo admin", "admin")
+        console = await demo_console_account(now)
     base = settings.base_url
     print(f"demo data: {added} events added")
     print(f"  pages:   {base}/   ({base}/?lang=en)")
     print(f"  API:     {base}/api/v1/events")
     print(f"  OpenAPI: {base}/api/openapi.json")
     print(f"  admin API key (shown once): {raw}")
+    if console:
+        print(f"  console: {base}/console/  log in as {console[0]} / {console[1]}")
     where = "by SMTP" if settings.smtp_url else f"as .eml files in {settings.var_dir / 'outbox'}/"
     if args.no_serve:
         print(f"  mail:    run `kaigi worker` to deliver queued mail ({where})")
     elif not args.no_worker:
         print(f"  mail:    a `kaigi worker` runs alongside and delivers {where}")
+
+
+async def demo_console_account(now: datetime) -> tuple[str, str] | None:
+    """A console admin for the demo (dev mode only), with a new password each run."""
+    import secrets
+
+    from events import accounts
+    from events.models import User
+
+    email = "demo-admin@example.jp"
+    password = secrets.token_urlsafe(12)
+    user = await User.get_or_none(email=email)
+    if user is None:
+        await accounts.create_user(email, "admin", now=now, name="Demo admin",
+                                   password=password)
+    else:
+        await accounts.set_password(user, password, now)
+    return email, password
 
 
 async def keys_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -175,6 +175,8 @@ def test_demo_loads_the_events_and_prints_an_admin_key(tmp_path):
     assert "demo data: 11 events added" in lines
     assert "  pages:   http://127.0.0.1:8000/   (http://127.0.0.1:8000/?lang=en)" in lines
     [key_line] = [line for line in lines if line.startswith("  admin API key (shown once): ")]
+    [console] = [line for line in lines if line.startswith("  console: ")]
+    assert "/console/  log in as demo-admin@example.jp / " in console
     key = key_line.rsplit(" ", 1)[1]
     assert KEY_RE.match(key)
     # Dev mode: the SQLite file and a generated secret, both in the var dir, nothing elsewhere.

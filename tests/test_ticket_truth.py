@@ -265,23 +265,25 @@ async def test_japanese_error_pages_are_japanese(client, database):
 
 # ---- the pages in a real browser at phone width ------------------------------------------------
 
-SHOTS = Path(os.environ.get("KAIGI_TICKET_SHOTS", "/tmp/ticket-shots"))
 CHROMIUM = os.environ.get("KAIGI_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
-def shots() -> Path:
-    """Where the screenshots go; skips without Chromium or Playwright."""
+def shots(tmp_path: Path) -> Path:
+    """Where the screenshots go (KAIGI_SCREENSHOTS/tickets to keep them); skips without
+    Chromium or Playwright."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
         pytest.skip("Playwright for Python is not installed")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
+    keep = os.environ.get("KAIGI_SCREENSHOTS")
+    folder = Path(keep) / "tickets" if keep else tmp_path / "shots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.mark.slow

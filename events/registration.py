@@ -29,7 +29,7 @@ from events import audit, db, inputs, kana, seats
 from events.access import Actor
 from events.catalogue import attendance_modes
 from events.errors import Code, Conflict, FieldError, Invalid, NotFound, Refused
-from events.inputs import AttendanceIn, RegistrationIn
+from events.inputs import BASIC_MEMBERSHIPS, AttendanceIn, RegistrationIn
 from events.models import (
     ATTENDANCE_MODES,
     REGISTRATION_STATUSES,
@@ -40,7 +40,6 @@ from events.models import (
 )
 from events.validation import MAX_ID, Checker, is_slug, storable
 
-BASIC_MEMBERSHIPS = ("none", "member", "oic_member")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -121,7 +120,7 @@ async def parse_registration(event: Event, data: Any, *, require_consent: bool =
             e.field == "consent" for e in check.errors):
         check.fail("consent", "consent")
     membership = (sent.membership if sent else _raw_text(data.get("membership"))) or "none"
-    if membership not in BASIC_MEMBERSHIPS and (not is_slug(membership) or not await
+    if membership not in ("none", *BASIC_MEMBERSHIPS) and (not is_slug(membership) or not await
                                                 Organization.filter(slug=membership).exists()):
         check.fail("membership", "membership")
     check.done()

@@ -19,6 +19,7 @@ import pytest
 
 from events import access
 from events.models import Admission, Registration, Scan
+from tests.browser import missing
 from tests.test_checkin import clear_of_midnight, flip_last_signature_byte, person, today_event
 
 CHROMIUM = os.environ.get("KAIGI_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -35,13 +36,6 @@ READ_QUEUE = """() => new Promise((resolve, reject) => {
 })"""
 
 pytestmark = pytest.mark.slow
-
-
-def missing(what: str) -> None:
-    """Skip on a developer's machine; fail in CI, where .ci/run installs everything."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} (CI must install it: see .ci/run)")
-    pytest.skip(what)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 from events import catalogue
 from events.models import Notification, Registration
 from events.worker import Worker
+from tests.browser import missing
 from tests.factories import ADMIN, make_event
 
 STREAM = "https://stream.example.jp/secret-room"
@@ -275,11 +276,11 @@ def shots(tmp_path: Path) -> Path:
     """Where the screenshots go (KAIGI_SCREENSHOTS/tickets to keep them); skips without
     Chromium or Playwright."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        missing(f"no Chromium at {CHROMIUM}")
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
-        pytest.skip("Playwright for Python is not installed")
+        missing("Playwright for Python is not installed")
     keep = os.environ.get("KAIGI_SCREENSHOTS")
     folder = Path(keep) / "tickets" if keep else tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)

@@ -555,6 +555,7 @@ class Composer:
             "show_details": purpose not in ("cancelled", "event_cancelled", "broadcast"),
             "stream_url": event.stream_url if online and event.stream_url else "",
             "qr_cid": "", "has_invitation": bool(facts.invitation),
+            "invitation_method": facts.invitation or "",
             "session_title": "", "session_when": "",
             "broadcast_body": "", "unsubscribe_url": "", "subject_text": "",
             "link_url": "",

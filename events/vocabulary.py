@@ -253,6 +253,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "Your ticket, and changes or cancellation"},
     "mail_calendar": {"ja": "カレンダーへの登録用ファイル (invite.ics) を添付しています。",
                       "en": "The attached invite.ics adds the sessions to your calendar."},
+    "mail_calendar_cancel": {
+        "ja": "カレンダーから予定を取り消すためのファイル (invite.ics) を添付しています。",
+        "en": "The attached invite.ics removes the sessions from your calendar."},
     "mail_event_page": {"ja": "イベントページ", "en": "Event page"},
     "mail_unsubscribe": {"ja": "このイベントからのお知らせの配信停止",
                          "en": "Stop announcements about this event"},

@@ -325,3 +325,13 @@ async def test_every_state_at_phone_width(live_server, database, tmp_path, shots
                 await page.screenshot(path=str(shots / f"404-{lang}.png"), full_page=True)
         finally:
             await context.close()
+
+
+async def test_a_cancellation_says_its_calendar_file_removes_the_sessions(client, database):
+    body = await make_state(client, database, "cancelled", "venue", 1)
+    mails = await outbox_mail(database, body["id"])
+    cancellations = [text for key, text in mails.items() if key.endswith(":cancelled")]
+    assert cancellations
+    for text in cancellations:
+        assert "予定を取り消す" in text or "removes the sessions" in text
+        assert "登録用ファイル" not in text and "adds the sessions" not in text

@@ -85,6 +85,18 @@ class Event(Model):
                                           db_default="member,oic_member")
     # Co-host organizers may see the registrants (joint use, named in the privacy notice).
     share_registrants = fields.BooleanField(default=False, db_default=False)
+    # Abuse and privacy (issue "abuse-proof and privacy-proof"): a registration holds its seat
+    # until the attendee opens the mailed link; consent to the privacy notice is required;
+    # the notice itself (purpose ja/en, joint use, retention_days) and its version, raised
+    # whenever the notice changes, so each registrant's consent names what they agreed to.
+    confirm_email = fields.BooleanField(default=False, db_default=False)
+    consent_required = fields.BooleanField(default=False, db_default=False)
+    privacy: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, db_default="{}")
+    privacy_version = fields.IntField(default=1, db_default=1)
+    # The public form's proof-of-work challenge: "off", "on", or "auto" (on near a limit).
+    challenge = fields.CharField(max_length=8, default="auto", db_default="auto")
+    # When the retention period ran out and the registrations were anonymised.
+    purged_at = fields.DatetimeField(null=True)
     stream_url = fields.CharField(max_length=1000, default="")
     venue_capacity = fields.IntField(null=True)
     online_capacity = fields.IntField(null=True)
@@ -192,6 +204,20 @@ class Registration(Model):
     # Set by the List-Unsubscribe link of a broadcast: no more broadcasts, still every
     # message about the registration itself.
     unsubscribed_at = fields.DatetimeField(null=True)
+    # The privacy notice version consented to (Event.privacy_version), null without consent.
+    consent_version = fields.IntField(null=True)
+    # "Confirm email first": the seat is held until this time, then released.
+    hold_expires_at = fields.DatetimeField(null=True)
+    email_confirmed_at = fields.DatetimeField(null=True)
+    # The last time the ticket link was mailed on request (lost link, second registration):
+    # at most once an hour.
+    link_mailed_at = fields.DatetimeField(null=True)
+    # What the attendee's calendar holds from us: the UIDs sent in REQUESTs and the highest
+    # SEQUENCE used, so a CANCEL outranks every REQUEST and removed sessions are cancelled.
+    calendar_sequence = fields.IntField(default=0, db_default=0)
+    calendar_uids: fields.JSONField[list[str]] = fields.JSONField(default=list, db_default="[]")
+    # Set when retention or an erasure request emptied the personal fields.
+    anonymised_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "registration"
@@ -479,3 +505,28 @@ class SiteOption(Model):
 
     class Meta:
         table = "site_option"
+
+
+class RateCounter(Model):
+    """A fixed-window counter shared by every web worker (when Redis is not configured)."""
+
+    key = fields.CharField(max_length=255, primary_key=True)
+    count = fields.IntField(default=0)
+    window_ends_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "rate_counter"
+
+
+class IdempotentReply(Model):
+    """The first answer to a POST with an Idempotency-Key, replayed to its retries."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=255, unique=True)
+    fingerprint = fields.CharField(max_length=64)
+    status = fields.IntField()
+    body: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "idempotent_reply"

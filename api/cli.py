@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,6 +163,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
                 workers=args.workers, proxy_headers=True, log_level="info")
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def demo_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
     """The demo delivers its mail too: a `kaigi worker` process beside the server."""
@@ -170,9 +175,13 @@ def demo_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
         return
     os.environ["KAIGI_DEV"] = "1"  # the same generated secret as the server
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
+    # handler that kills this process before `finally`, orphaning the worker.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield
     finally:
+        signal.signal(signal.SIGTERM, previous)
         process.terminate()
         try:
             process.wait(timeout=15)
@@ -182,7 +191,6 @@ def demo_worker(settings: Settings, *, enabled: bool) -> Iterator[None]:
 
 async def worker_command(settings: Settings, args: argparse.Namespace) -> None:
     import logging
-    import signal
     from datetime import timedelta
 
     from events.worker import Worker

@@ -53,7 +53,8 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Ed25519 private key for ticket codes: 32 bytes, URL-safe base64."),
     SettingDoc("KAIGI_DEV", "`false`",
                "Dev mode: a secret key is generated and kept in `./var/`. `kaigi demo` "
-               "turns it on."),
+               "turns it on, and every command run where the demo ran uses it (unless "
+               "`KAIGI_SECRET_KEY` or `KAIGI_DATABASE_URL` is set)."),
     SettingDoc("KAIGI_DEFAULT_TIMEZONE", f"`{DEFAULT_TIMEZONE}`",
                "Time zone of new events when none is given."),
     SettingDoc("KAIGI_DEFAULT_LANGUAGE", f"`{DEFAULT_LANGUAGE}`",
@@ -101,7 +102,7 @@ class Settings:
 
         var_dir = Path(env.get("KAIGI_VAR_DIR") or "var")
         if dev is None:
-            dev = _parse_bool(env, "KAIGI_DEV", problems)
+            dev = _parse_bool(env, "KAIGI_DEV", problems) or _demo_checkout(env, var_dir)
 
         database_url = env.get("KAIGI_DATABASE_URL") or f"sqlite://{var_dir / 'kaigi.sqlite3'}"
         scheme = urlsplit(database_url).scheme
@@ -216,6 +217,15 @@ def _parse_bool(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
     if value not in FALSE_WORDS:
         problems.append(f"{name}: expected true or false, got {value!r}")
     return False
+
+
+def _demo_checkout(env: Mapping[str, str], var_dir: Path) -> bool:
+    """Where `kaigi demo` ran (its dev secret beside its SQLite file) and nothing says
+    otherwise, the other commands (`kaigi keys`, `kaigi worker`, …) work on that demo too.
+    Setting KAIGI_DEV, KAIGI_SECRET_KEY or KAIGI_DATABASE_URL turns this off."""
+    if any(env.get(name) for name in ("KAIGI_DEV", "KAIGI_SECRET_KEY", "KAIGI_DATABASE_URL")):
+        return False
+    return (var_dir / "dev-secret-key").is_file()
 
 
 def _dev_secret(var_dir: Path) -> str:

@@ -7,9 +7,8 @@ import re
 import shutil
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from events.models import Registration
+from tests.browser import missing
 from tests.factories import make_event
 
 
@@ -139,7 +138,7 @@ async def test_qr_images_carry_the_ticket_code(client, tmp_path):
     assert svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
     zbarimg = shutil.which("zbarimg")
     if zbarimg is None:
-        pytest.skip("zbarimg (Debian zbar-tools) is not installed: cannot decode the QR here")
+        missing("zbarimg (Debian zbar-tools) is not installed: cannot decode the QR here")
     path = tmp_path / "ticket.png"
     path.write_bytes(png.content)
     process = await asyncio.create_subprocess_exec(

@@ -22,10 +22,12 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -85,6 +87,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(retry := exc.extra.get("retry_after"), int):  # 429 and 503 say when
+        headers = {"Retry-After": str(retry)}
     if wants_html(request):
         return await error_page(request, status, exc.message)
     if wants_text(request):

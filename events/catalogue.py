@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,9 +15,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
-from events import audit, db, outbox, seats
+from events import audit, db, outbox, privacy, seats
 from events.access import Actor
-from events.errors import Code, Conflict, Forbidden, Invalid, NotFound
+from events.errors import Code, Conflict, Forbidden, Invalid, NotFound, Refused
 from events.inputs import (
     BASIC_MEMBERSHIPS,
     EventIn,
@@ -387,6 +387,7 @@ async def plan_update(slug: str, data: Any, *, actor: Actor) -> EventChange:
 
     schedule_before, status_before = _schedule_of(event, event.session_list), event.status
     before = await _audit_fields(event)
+    notice_before = privacy.notice_key(event)
     for name, value in values.items():
         setattr(event, name, value)
     final_sessions = sessions if sessions is not None else [
@@ -404,55 +405,99 @@ async def plan_update(slug: str, data: Any, *, actor: Actor) -> EventChange:
     _derive(event, final_sessions)
     if partners is not None:
         event.owner = _owner(partners)
+    if privacy.notice_key(event, partners) != notice_before:  # consents name the version
+        values["privacy_version"] = event.privacy_version = event.privacy_version + 1
     return EventChange(event, values, sessions, partners,
                        _schedule_of(event, final_sessions) != schedule_before, status_before,
                        before, event.version)
 
 
 async def update_event(slug: str, data: Any, *, actor: Actor, now: datetime,
-                       expected_version: int | None = None, client: str = "") -> Event:
+                       expected_version: int | None = None,
+                       if_match: Collection[int] | None = None, client: str = "",
+                       lock_timeout: float = seats.LOCK_TIMEOUT,
+                       statement_timeout: float = seats.STATEMENT_TIMEOUT) -> Event:
     """Change an event and raise its `version`; with `expected_version` (the version the
-    editor loaded), a change made meanwhile refuses the save (`stale_edit`)."""
-    change = await plan_update(slug, data, actor=actor)
-    if expected_version is not None and change.loaded_version != expected_version:
+    editor loaded), a change made meanwhile refuses the save (`stale_edit`); with
+    `if_match` (the versions an API client's If-Match names), `precondition_failed`.
+
+    Only the columns the change names, and those derived from them, are written, from the
+    row as it is under the event's lock: a concurrent change of other fields stays. The
+    transaction has a deadline (`lock_timeout`, `statement_timeout`, seconds): past it,
+    nothing is changed and `busy` is raised, so registrations never wait on it for long."""
+    planned = await plan_update(slug, data, actor=actor)  # invalid: refused before locking
+    if expected_version is not None and planned.loaded_version != expected_version:
         raise _stale(slug)
-    event, values, sessions, partners = (change.event, change.values, change.sessions,
-                                         change.partners)
-    event.updated_at = now
+    if if_match is not None and planned.loaded_version not in if_match:
+        raise _precondition_failed(slug)
     try:
-        async with in_transaction() as conn:
-            # The first write, atomic under the row lock: of two saves made from the same
-            # version, the second finds it raised and changes nothing.
-            raised = Event.filter(id=event.id).using_db(conn)
-            if expected_version is not None:
-                raised = raised.filter(version=expected_version)
-            if not await raised.update(version=F("version") + 1):
-                raise _stale(slug)
-            await event.save(using_db=conn, update_fields=[
-                f for f in event._meta.db_fields if f not in COUNTERS and f != "id"])
-            if change.rescheduled:
-                # Two concurrent changes give two SEQUENCE steps.
-                await Event.filter(id=event.id).using_db(conn).update(
-                    revision=F("revision") + 1)
-            event.revision, event.version = (await Event.filter(id=event.id).using_db(
-                conn).values_list("revision", "version"))[0]
-            for mode in ATTENDANCE_MODES:  # a raised capacity seats the waiting list
-                if f"{mode}_capacity" in values:
-                    await seats.promote(event.id, mode, now, conn)
-            if sessions is not None:
-                await _replace_sessions(event, sessions)
-            if partners is not None:
-                await _replace_partners(event, partners, actor=actor, now=now)
-            if change.rescheduled:  # tell every active registrant, in this same transaction
-                await outbox.queue_event_change(event, now, conn)
-            changed = await change.changes()
-            if changed:
-                await audit.record("event_changed", actor=actor, now=now, client=client,
-                                   event=event, target=event.slug, details=changed, conn=conn)
+        with seats.busy_on_timeout(f"Event {slug!r}"):
+            async with in_transaction() as conn:
+                await seats.set_deadline(conn, lock_timeout=lock_timeout,
+                                         statement_timeout=statement_timeout)
+                event = await _write_change(planned, slug, data, actor=actor, now=now,
+                                            conn=conn, expected_version=expected_version,
+                                            if_match=if_match, client=client)
     except IntegrityError:
         raise Conflict("The change conflicts with existing data (duplicate slug?).",
                        field="slug") from None
     return await get_event(event.slug, include_drafts=True)
+
+
+async def _write_change(planned: EventChange, slug: str, data: Any, *, actor: Actor,
+                        now: datetime, conn: Any, expected_version: int | None,
+                        if_match: Collection[int] | None, client: str) -> Event:
+    # The first write, atomic under the row lock: of two saves made from the same
+    # version, the second finds it raised and changes nothing.
+    raised = Event.filter(id=planned.event.id).using_db(conn)
+    if expected_version is not None:
+        raised = raised.filter(version=expected_version)
+    if if_match is not None:
+        raised = raised.filter(version__in=list(if_match))
+    if not await raised.update(version=F("version") + 1):
+        raise _stale(slug) if if_match is None else _precondition_failed(slug)
+    # Planned again on the row as it is under the lock: what others saved meanwhile is
+    # the base of this change, and the rules are checked on the state it makes.
+    change = await plan_update(slug, data, actor=actor)
+    event, values, sessions, partners = (change.event, change.values, change.sessions,
+                                         change.partners)
+    event.updated_at = now
+    await Event.filter(id=event.id).using_db(conn).update(**_written(change))
+    if change.rescheduled:
+        # Two concurrent changes give two SEQUENCE steps.
+        await Event.filter(id=event.id).using_db(conn).update(revision=F("revision") + 1)
+    event.revision, event.version = (await Event.filter(id=event.id).using_db(
+        conn).values_list("revision", "version"))[0]
+    for mode in ATTENDANCE_MODES:  # a raised capacity seats the waiting list
+        if f"{mode}_capacity" in values:
+            await seats.promote(event.id, mode, now, conn)
+    if sessions is not None:
+        await _replace_sessions(event, sessions)
+    if partners is not None:
+        await _replace_partners(event, partners, actor=actor, now=now)
+    if change.rescheduled:  # tell every active registrant, in this same transaction
+        await outbox.queue_event_change(event, now, conn)
+    changed = await change.changes()
+    if changed:
+        await audit.record("event_changed", actor=actor, now=now, client=client,
+                           event=event, target=event.slug, details=changed, conn=conn)
+    return event
+
+
+# Written on every change: derived from the sessions (and date_tbd), and the feeds' clock.
+DERIVED = ("starts_at", "ends_at", "sort_at", "format", "formats", "updated_at")
+
+
+def _written(change: EventChange) -> dict[str, Any]:
+    """The columns a change writes: those it names, and the derived ones."""
+    event = change.event
+    columns = {name: value for name, value in change.values.items() if name != "series"}
+    if "series" in change.values:
+        columns["series_id"] = event.series_id
+    if change.partners is not None:
+        columns["owner_id"] = event.owner_id
+    columns.update({name: getattr(event, name) for name in DERIVED})
+    return columns
 
 
 async def _series_slug(event: Event) -> str | None:
@@ -468,6 +513,11 @@ async def _series_slug(event: Event) -> str | None:
 def _stale(slug: str) -> Conflict:
     return Conflict(f"Event {slug!r} was changed since it was loaded; reload it and redo "
                     "the change.", code=Code.STALE_EDIT)
+
+
+def _precondition_failed(slug: str) -> Refused:
+    return Refused(Code.PRECONDITION_FAILED, f"Event {slug!r} was changed since the version "
+                   "If-Match names; read it again (its ETag) and redo the change.")
 
 
 async def _audit_fields(event: Event, sessions: list[dict[str, Any]] | None = None,
@@ -552,6 +602,10 @@ async def _event_values(
         values["membership_choices"] = ",".join(change.membership_choices)
     if change.share_registrants is not None:
         values["share_registrants"] = change.share_registrants
+    if "privacy" in sent:
+        values["privacy"] = privacy.stored_notice(event.privacy if event else {}, change.privacy)
+    if change.consent_required is not None:
+        values["consent_required"] = change.consent_required
     if "stream_url" in sent:
         values["stream_url"] = change.stream_url or ""
     if "capacity" in sent:

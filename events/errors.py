@@ -31,6 +31,9 @@ class Code(StrEnum):
     LOGIN_FAILED = "login_failed"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     STALE_EDIT = "stale_edit"
+    # concurrent edits and long work under an event's lock
+    PRECONDITION_FAILED = "precondition_failed"
+    BUSY = "busy"
     # the door: a refused scan's `code` is its `result`
     ALREADY_CHECKED_IN = "already_checked_in"
     DUPLICATE = "duplicate"
@@ -60,6 +63,10 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.LOGIN_FAILED: (401, "The email address or password is wrong (or the login expired)."),
     Code.TOO_MANY_ATTEMPTS: (429, "Too many attempts; `retry_after` says when to try again."),
     Code.STALE_EDIT: (409, "Someone else changed this since it was loaded; reload and redo."),
+    Code.PRECONDITION_FAILED: (412, "If-Match names a version (ETag) of the event that is "
+                                    "not the current one; read it again and redo the change."),
+    Code.BUSY: (503, "The event is locked by a long change; try again after `retry_after` "
+                     "seconds (also the Retry-After header)."),
     Code.ALREADY_CHECKED_IN: (409, "Scan: this ticket entered already today."),
     Code.DUPLICATE: (409, "Scan: an offline entry collided with another entry."),
     Code.CANCELLED: (409, "Scan: the registration is cancelled."),
@@ -140,6 +147,12 @@ class Invalid(DomainError):
     def __init__(self, errors: list[FieldError], message: str = "Some fields are invalid."):
         super().__init__(message)
         self.errors = errors
+
+
+class Busy(DomainError):
+    """Work under an event's lock ran past its deadline; nothing was changed."""
+
+    code = Code.BUSY
 
 
 class Refused(DomainError):

@@ -12,6 +12,8 @@ same few statements (see `promote`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +21,13 @@ from tortoise.connection import get_connection
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from events.errors import Busy
 from events.models import ATTENDANCE_MODES, Event, Notification, Registration
 
 REGISTRATION_COLUMNS = (
     "event_id", "token", "name", "name_kana", "email", "email_normalized", "affiliation",
-    "membership", "attendance", "locale", "consent_at", "created_at", "updated_at",
+    "membership", "attendance", "locale", "consent_at", "consent_version", "created_at",
+    "updated_at",
 )
 
 
@@ -63,6 +67,48 @@ async def release(registration: Registration, conn: Any) -> None:
     counter = confirmed if registration.status == "confirmed" else waiting
     await Event.filter(id=registration.event_id).using_db(conn).update(
         **{counter: F(counter) - 1})
+
+
+# Long work under an event's row lock (promoting hundreds, queuing mail for thousands) has a
+# deadline, so one slow change cannot stall registration: waiting longer than LOCK_TIMEOUT
+# for the lock, or one statement running longer than STATEMENT_TIMEOUT, gives up (`busy`)
+# and rolls back. Seconds; PostgreSQL only (SQLite serialises writers on its own).
+LOCK_TIMEOUT = 3.0
+STATEMENT_TIMEOUT = 5.0
+# SQLSTATEs: lock_not_available (lock_timeout), query_canceled (statement_timeout).
+TIMED_OUT = ("55P03", "57014")
+
+
+async def set_deadline(conn: Any, *, lock_timeout: float = LOCK_TIMEOUT,
+                       statement_timeout: float = STATEMENT_TIMEOUT) -> None:
+    """Bound the rest of `conn`'s transaction; call it before the first write."""
+    if conn.capabilities.dialect != "postgres":
+        return
+    await conn.execute_script(
+        f"SET LOCAL lock_timeout = {max(1, int(lock_timeout * 1000))}; "
+        f"SET LOCAL statement_timeout = {max(1, int(statement_timeout * 1000))}")
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) is a lock or statement timeout."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in TIMED_OUT:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextmanager
+def busy_on_timeout(what: str, *, retry_after: int = 5) -> Iterator[None]:
+    """Turn a deadline that ran out inside (the transaction is rolled back) into `busy`."""
+    try:
+        yield
+    except Exception as exc:
+        if timed_out(exc):
+            raise Busy(f"{what} is busy with another change; nothing was changed, try "
+                       "again shortly.", retry_after=retry_after) from exc
+        raise
 
 
 async def lock_event(event_id: int, conn: Any) -> None:

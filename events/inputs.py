@@ -453,6 +453,25 @@ class PartnerIn(Closed):
     role: PartnerRole
 
 
+# How long personal data may be kept after an event, in days (about ten years at most).
+MAX_RETENTION_DAYS = 3650
+
+
+class PrivacyIn(Closed):
+    """The event's privacy notice (APPI): why the data is collected, who uses it jointly,
+    how long it is kept. A change raises the event's `privacy_version`."""
+
+    purpose: Bilingual5000 | None = Field(
+        default=None, description="Why the data is collected; empty: the site's wording.")
+    joint_use: Bilingual5000 | None = Field(
+        default=None, description="What is used jointly and who answers for it; with "
+                                  "share_registrants on, the co-hosts are named as joint "
+                                  "users.")
+    retention_days: Annotated[StrictInt, Field(ge=1, le=MAX_RETENTION_DAYS)] | None = Field(
+        default=None, description="Days after the event's last day before the "
+                                  "registrations are anonymised; null: KAIGI_RETENTION_DAYS.")
+
+
 class EventPatch(Closed):
     """A change to an event: only the fields sent change; `sessions` and `partners`
     replace the lists. An event always keeps a slug and a title."""
@@ -485,6 +504,11 @@ class EventPatch(Closed):
     share_registrants: StrictBool | None = Field(
         default=None, description="Co-host organizers see the registrants (joint use, "
                                   "named on the registration form).")
+    privacy: PrivacyIn | None = Field(
+        default=None, description="The privacy notice; members left out keep their value.")
+    consent_required: StrictBool | None = Field(
+        default=None, description="Registrations must consent to the privacy notice "
+                                  "(`consent: true`), through the API too.")
 
     @field_validator("sessions", "partners", "membership_choices", mode="after")
     @classmethod
@@ -615,5 +639,5 @@ class BroadcastIn(Closed):
 # Every JSON body a client may send; the OpenAPI components are generated from these.
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn, SeriesIn, EventIn, EventPatch, SessionIn, PartnerIn, VenueIn, EventVenueIn,
-    CapacityIn, RegistrationIn, AttendanceIn, ScanIn, BroadcastIn,
+    CapacityIn, RegistrationIn, AttendanceIn, ScanIn, BroadcastIn, PrivacyIn,
 )

@@ -40,6 +40,7 @@ def operation(summary: str, *, description: str = "", body: type[BaseModel] | No
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": ref(body.__name__)}}}
         op["x-body-model"] = body
+        responses = {**problems(413, 415), **responses}  # api.security, api.requests
     if secured:
         responses = {**problems(401, 403), **responses}
     op["responses"] = responses

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
 
+from api.access_log import mask_tokens
 from events.errors import DomainError, Invalid, status_of
 
 log = logging.getLogger("kaigi")
@@ -26,6 +27,7 @@ TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -90,7 +92,9 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(retry := exc.extra.get("retry_after"), int):  # 429 and 503 say when
         headers = {"Retry-After": str(retry)}
     if wants_html(request):
-        return await error_page(request, status, exc.message)
+        page = await error_page(request, status, exc.message)
+        page.headers.update(headers or {})
+        return page
     if wants_text(request):
         text = ("; ".join(f"{e.field}: {e.message}" for e in exc.errors)
                 if isinstance(exc, Invalid) else exc.message)
@@ -120,7 +124,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, mask_tokens(request.url.path),
+                  exc_info=exc)
     if wants_html(request):
         return await error_page(request, 500, "Something went wrong on our side.")
     return problem(500, "Something went wrong on our side; it has been logged.")

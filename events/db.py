@@ -14,6 +14,7 @@ from tortoise.connection import get_connection
 from tortoise.queryset import QuerySet
 
 from events.config import Settings
+from events.local_state import private_file
 
 APP = "kaigi"
 
@@ -38,7 +39,7 @@ def connection_config(url: str) -> dict[str, Any] | str:
     if parts.scheme == "sqlite":
         path = url[len("sqlite://"):]
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))  # before SQLite creates it with the umask's mode
         return {
             "engine": "tortoise.backends.sqlite",
             "credentials": {

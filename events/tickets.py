@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 PREFIX = "K"
 VERSION = 1
 SIGNATURE_SIZE = 64
+ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def verify(public: Ed25519PublicKey | bytes, code: str) -> TicketId:
     if not isinstance(code, str) or not code.startswith(PREFIX) or len(code) > 200:
         raise TicketError("not a kaigi ticket")
     body = code[len(PREFIX):].strip()
+    if not ALPHABET.fullmatch(body):
+        # base64 would read "+" and "/" as "-" and "_": one ticket, many spellings.
+        raise TicketError("not base64url")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):

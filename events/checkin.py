@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +31,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from events import inputs, tickets
+from events import inputs, kana, tickets
 from events.access import Actor
 from events.errors import CHECKIN_RESULTS, Forbidden, NotFound, status_of
 from events.inputs import ScanIn
@@ -45,6 +48,7 @@ DETAILS = {
     "duplicate": "Admitted offline, but this ticket also entered elsewhere that day.",
     "cancelled": "This registration is cancelled.",
     "waitlisted": "This registration is on the waiting list, not confirmed.",
+    "unconfirmed": "The attendee has not confirmed their email address yet.",
     "online_only": "This registration is for online attendance, not the venue.",
     "wrong_day": "This event has no venue session on this day.",
     "wrong_event": "This ticket is for another event.",
@@ -235,6 +239,8 @@ def _refusal(registration: Registration) -> str | None:
         return "cancelled"
     if registration.status == "waitlisted":
         return "waitlisted"
+    if registration.status == "unconfirmed":
+        return "unconfirmed"
     if registration.attendance != "venue":
         return "online_only"
     return None
@@ -402,7 +408,9 @@ def display(registration: Registration) -> dict[str, Any]:
 
 async def search(door: Door, q: str, public_key: Ed25519PublicKey | bytes
                  ) -> list[dict[str, Any]]:
-    """Find an attendee whose phone died: by name, kana, email, ticket number or code."""
+    """Find an attendee whose phone died: by name or kana (hiragana, katakana and
+    half-width katakana alike), email, ticket number or code. The answer holds what the
+    door needs and no more (`found`); a cancelled registration is not found by email."""
     check = Checker()
     q = (q or "").strip()
     if not q:
@@ -410,10 +418,11 @@ async def search(door: Door, q: str, public_key: Ed25519PublicKey | bytes
     elif len(q) > 200 or not storable_query(q):
         check.fail("q", "too_long", max=200)
     check.done()
-    match = Q(name__icontains=q) | Q(name_kana__icontains=q) | Q(
-        email_normalized__icontains=q.lower())
-    number = q.lstrip("#")
-    if number.isascii() and number.isdigit() and int(number) <= MAX_ID:
+    match = reduce(operator.or_, [Q(name__icontains=s) | Q(name_kana__icontains=s)
+                                  for s in kana.spellings(q)])
+    match |= Q(Q(email_normalized__icontains=kana.fold(q)), ~Q(status="cancelled"))
+    number = unicodedata.normalize("NFKC", q).lstrip("#")
+    if number.isascii() and number.isdigit() and 0 < int(number) < MAX_ID:
         match |= Q(id=int(number))
     if q.startswith(tickets.PREFIX):
         try:
@@ -429,18 +438,19 @@ async def search(door: Door, q: str, public_key: Ed25519PublicKey | bytes
             registration_id__in=[r.id for r in rows]).order_by("day").values_list(
             "registration_id", "day"):
         entries.setdefault(registration_id, []).append(day)
-    return [{**display(r), "email_hint": email_hint(r.email), "entered_days": entries.get(
-        r.id, [])} for r in rows]
+    return [found(r, entries.get(r.id, [])) for r in rows]
+
+
+def found(registration: Registration, entered_days: list[str]) -> dict[str, Any]:
+    """A search result: who it is, their ticket number, whether the door may admit them
+    and when they entered; no affiliation, nothing of the address."""
+    return {"id": registration.id, "name": registration.name,
+            "name_kana": registration.name_kana, "attendance": registration.attendance,
+            "status": registration.status, "entered_days": entered_days}
 
 
 def storable_query(q: str) -> bool:
     return "\x00" not in q and printable(q) == q
-
-
-def email_hint(email: str) -> str:
-    """Enough of the address to confirm it with its owner, not enough to write to it."""
-    local, _, domain = email.partition("@")
-    return f"{local[:2]}***@{domain}" if domain else "***"
 
 
 # ---- for the organizer -------------------------------------------------------------------
@@ -453,6 +463,8 @@ async def stats(door: Door) -> dict[str, Any]:
         for m in ("venue", "online")}
     for row in await Registration.filter(event_id=event.id).annotate(n=Count("id")).group_by(
             "attendance", "status").values("attendance", "status", "n"):
+        if row["status"] == "unconfirmed":  # a held seat, not a registration yet
+            continue
         key = "registered" if row["status"] == "confirmed" else row["status"]
         modes.setdefault(row["attendance"], {k: 0 for k in modes["venue"]})[key] = row["n"]
     for row in await Registration.filter(event_id=event.id, checked_in_at__isnull=False
@@ -509,7 +521,7 @@ async def offline_kit(door: Door, public: bytes, now: datetime) -> dict[str, Any
     for registration_id, status, attendance, name in rows:
         if status == "cancelled":
             revoked["cancelled"].append(registration_id)
-        elif status == "waitlisted":
+        elif status in ("waitlisted", "unconfirmed"):  # neither holds a confirmed seat
             revoked["waitlisted"].append(registration_id)
         elif attendance != "venue":
             revoked["online_only"].append(registration_id)

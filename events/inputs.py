@@ -10,6 +10,7 @@ the database (a series or an organization exists) stay in the domain modules.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any, Literal, TypeVar, get_args
@@ -472,6 +473,11 @@ class PrivacyIn(Closed):
                                   "registrations are anonymised; null: KAIGI_RETENTION_DAYS.")
 
 
+# The public form's proof-of-work challenge (events.challenge): always, never, or when a
+# client comes close to its registration limit.
+ChallengeMode = Literal["off", "on", "auto"]
+
+
 class EventPatch(Closed):
     """A change to an event: only the fields sent change; `sessions` and `partners`
     replace the lists. An event always keeps a slug and a title."""
@@ -504,11 +510,19 @@ class EventPatch(Closed):
     share_registrants: StrictBool | None = Field(
         default=None, description="Co-host organizers see the registrants (joint use, "
                                   "named on the registration form).")
+    challenge: ChallengeMode | None = Field(
+        default=None, description="Proof-of-work challenge on registration: on, off, or "
+                                  "auto (on for a client past half its registration limit).")
     privacy: PrivacyIn | None = Field(
         default=None, description="The privacy notice; members left out keep their value.")
     consent_required: StrictBool | None = Field(
         default=None, description="Registrations must consent to the privacy notice "
                                   "(`consent: true`), through the API too.")
+    confirm_email: StrictBool | None = Field(
+        default=None, description="Confirm email first: a registration holds its seat (or "
+                                  "waiting-list place) until the attendee opens the mailed "
+                                  "link (KAIGI_CONFIRM_HOLD_MINUTES), and every registration "
+                                  "attempt gets the same answer, 202 `check_email`.")
 
     @field_validator("sessions", "partners", "membership_choices", mode="after")
     @classmethod
@@ -545,8 +559,30 @@ class EventIn(EventPatch):
 # ---- registration -------------------------------------------------------------------------
 
 def deliverable(address: str) -> bool:
-    """Whether kaigi can send to the address (and so accept it on a form)."""
+    """Whether kaigi can send to the address (and so accept it on a form). Check it after
+    `typed_email`: a full-width address is the ASCII one, typed with a Japanese IME on."""
     return EMAIL_RE.match(address) is not None
+
+
+# CJK compatibility ideographs (神 U+FA19 and the like): NFKC would swap them for the
+# unified ideograph, another glyph of someone's name. A name keeps them as typed.
+_COMPATIBILITY_IDEOGRAPHS = re.compile("([\uF900-\uFAFF\U0002F800-\U0002FA1F]+)")
+
+
+def typed_text(value: Any) -> Any:
+    """Text as a Japanese keyboard types it, read as meant: NFKC (half-width ｶﾀｶﾅ become
+    カタカナ, full-width ＡＢＣ１２３ and the ideographic space plain ones), except the
+    compatibility ideographs of names. Anything but a string is left to the type check."""
+    if not isinstance(value, str):
+        return value
+    parts = _COMPATIBILITY_IDEOGRAPHS.split(value)
+    return "".join(part if n % 2 else unicodedata.normalize("NFKC", part)
+                   for n, part in enumerate(parts))
+
+
+def typed_email(value: Any) -> Any:
+    """An address as typed: ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ is taro@example.jp."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
 def _email(value: str) -> str:
@@ -564,18 +600,30 @@ def _kana(value: str) -> str:
 class RegistrationIn(Closed):
     """A registration for an event, from the public form or a script."""
 
-    name: Annotated[Line200, AfterValidator(_not_empty)]
-    name_kana: Annotated[Line200, AfterValidator(_kana)] | None = Field(
-        default=None, description="Reading of the name, in kana.")
-    email: Annotated[Line254, AfterValidator(_not_empty), AfterValidator(_email)] = Field(
-        json_schema_extra={"format": "email"})
-    affiliation: Line300 | None = None
+    name: Annotated[Line200, BeforeValidator(typed_text), AfterValidator(_not_empty)]
+    name_kana: Annotated[Line200, BeforeValidator(typed_text), AfterValidator(_kana)
+                         ] | None = Field(default=None,
+                                          description="Reading of the name, in kana.")
+    email: Annotated[Line254, BeforeValidator(typed_email), AfterValidator(_not_empty),
+                     AfterValidator(_email)] = Field(json_schema_extra={"format": "email"})
+    affiliation: Annotated[Line300, BeforeValidator(typed_text)] | None = None
     membership: Line100 | None = Field(
         default=None, description="none, member, oic_member or an organization slug")
     attendance: AttendanceMode | None = Field(
         default=None, description="Default: the only mode the event offers.")
     locale: Language | None = None
     consent: StrictBool | None = None
+    challenge: Annotated[str, StringConstraints(max_length=2000, strict=True)] | None = Field(
+        default=None, description="The solved proof-of-work challenge (base64 of the JSON "
+                                  "{algorithm, challenge, number, salt, signature}), when the "
+                                  "event asks for one: see GET /api/v1/events/{slug}/challenge.")
+
+
+class TicketLinkIn(Closed):
+    """"Lost your ticket link?": the address registered for the event."""
+
+    email: Annotated[Line254, BeforeValidator(typed_email), AfterValidator(_not_empty),
+                     AfterValidator(_email)] = Field(json_schema_extra={"format": "email"})
 
 
 class AttendanceIn(Closed):

@@ -12,10 +12,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from api import attendee, console, errors, feeds, openapi, pages, scanner, static, unsubscribe
+from api import (
+    attendee,
+    confirm,
+    console,
+    errors,
+    feeds,
+    limits,
+    openapi,
+    pages,
+    privacy,
+    scanner,
+    static,
+    ticket_link,
+    unsubscribe,
+)
 from api.console.common import Redirect, redirect_handler
 from api.docs import ok, operation, ref
-from api.security import CSRFMiddleware, SecurityHeadersMiddleware
+from api.security import (
+    AllowedHostsMiddleware,
+    BoundedBodyMiddleware,
+    CSRFMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.v1 import audit as v1_audit
 from api.v1 import catalogue as v1_catalogue
 from api.v1 import checkins as v1_checkins
@@ -47,18 +66,23 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
         if manage_db:
             async with db.connected(settings):
                 yield
+                await limits.close(app)
         else:
             yield
+            await limits.close(app)
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/api/openapi.json", openapi.endpoint, methods=["GET"]),
+        *ticket_link.routes,  # before the /api/v1 mount: one of them is under it
         Mount("/api/v1", routes=v1_catalogue.routes + v1_registrations.routes
               + v1_checkins.routes + v1_messages.routes + v1_audit.routes),
         Mount("/static", static.files(), name="static"),
         *console.routes,
         *attendee.routes,
+        *privacy.routes,
         *unsubscribe.routes,
+        *confirm.routes,
         *scanner.routes,
         *feeds.routes,
         *pages.routes,
@@ -66,7 +90,10 @@ def create_app(settings: Settings, *, manage_db: bool = True) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(CSRFMiddleware)],
+        # Outermost first: every answer gets the headers; a wrong host or a body too large
+        # is refused before the CSRF check reads a form.
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AllowedHostsMiddleware),
+                    Middleware(BoundedBodyMiddleware), Middleware(CSRFMiddleware)],
         exception_handlers={
             Redirect: redirect_handler,
             DomainError: errors.domain_error,

@@ -42,10 +42,11 @@ async def scanner_page(request: Request) -> Response:
     lang = page_language(request)
     slug = request.path_params["slug"]
     event = await Event.get_or_none(slug=slug) if is_slug(slug) else None
-    if event is None:
+    # A draft is not public: its scanner page answers as an unknown slug does, so the
+    # page tells nobody that it exists (its door API still serves keys of the event).
+    if event is None or event.status == "draft":
         raise NotFound(f"No event {slug!r}.")
-    # A draft's title is not public: the script shows it once a key unlocks the page.
-    title = "" if event.status == "draft" else vocabulary.pick(event.title_ja, event.title_en, lang)
+    title = vocabulary.pick(event.title_ja, event.title_en, lang)
     response = render(request, "checkin.html", lang, slug=event.slug, title=title,
                       labels=labels(lang))
     response.headers.update(PRIVATE)

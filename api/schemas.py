@@ -127,6 +127,30 @@ class SeatsByMode(BaseModel):
     online: Seats | Absent = None
 
 
+class JointUser(BaseModel):
+    org: str
+    name: Text
+
+
+class JointUse(BaseModel):
+    """Who uses the registrations jointly with the organizer (共同利用)."""
+
+    shared: bool = Field(description="share_registrants: the co-hosts see the registrants")
+    users: list[JointUser] = Field(description="The co-hosts, when shared")
+    note: Text = Field(description="What is used jointly and who answers for it")
+
+
+class PrivacyNotice(BaseModel):
+    """The event's privacy notice (APPI) and its version, raised by every change."""
+
+    purpose: Text
+    joint_use: JointUse
+    retention_days: int | None = Field(
+        description="Days after the event's last day before registrations are anonymised; "
+                    "null: the site's default (KAIGI_RETENTION_DAYS)")
+    version: int
+
+
 class Event(BaseModel):
     slug: str
     title: Text
@@ -160,8 +184,15 @@ class Event(BaseModel):
                     "organization slugs.")
     share_registrants: bool = Field(
         description="Co-host organizers see the registrants (joint use).")
+    challenge: Literal["off", "on", "auto"] = Field(
+        description="Proof-of-work challenge on registration: on, off, or auto (on for a "
+                    "client past half its registration limit).")
     version: int = Field(description="Raised by every change: an edit from an older copy "
                                      "is refused (stale_edit).")
+    privacy: PrivacyNotice
+    consent_required: bool = Field(description="Registrations must consent to the notice.")
+    confirm_email: bool = Field(description="Registrations hold their place until the "
+                                            "attendee confirms the mailed link.")
 
 
 class EventPage(BaseModel):
@@ -208,9 +239,110 @@ class Registration(BaseModel):
     cancelled_at: datetime | None = None
 
 
+class ExportedRegistration(BaseModel):
+    id: int
+    status: RegistrationStatus
+    attendance: Mode
+    name: str
+    name_kana: str
+    email: str
+    affiliation: str
+    membership: str
+    locale: str
+    created_at: datetime
+    updated_at: datetime
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    checked_in_at: datetime | None
+    unsubscribed_at: datetime | None
+    email_confirmed_at: datetime | None
+    anonymised_at: datetime | None
+
+
+class ExportedEvent(BaseModel):
+    slug: str
+    title: Text
+    starts_at: datetime | None
+    ends_at: datetime | None
+    url: str
+
+
+class Consent(BaseModel):
+    given_at: datetime | None
+    version: int | None = Field(description="The notice's version consented to")
+    current_version: int
+    notice: PrivacyNotice
+
+
+class ExportedAdmission(BaseModel):
+    day: date
+    gate: str
+    admitted_at: datetime
+
+
+class ExportedScan(BaseModel):
+    scanned_at: datetime
+    result: str
+    gate: str
+    offline: bool
+
+
+class ExportedMessage(BaseModel):
+    purpose: str
+    status: MessageStatus
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    message_id: str | None
+
+
+class Retention(BaseModel):
+    days: int
+    anonymised_after: datetime | None = Field(description="null: the event has no dates yet")
+
+
+class DataExport(BaseModel):
+    """Everything kaigi holds about one registration (the attendee's copy)."""
+
+    exported_at: datetime
+    registration: ExportedRegistration
+    event: ExportedEvent
+    consent: Consent
+    admissions: list[ExportedAdmission]
+    scans: list[ExportedScan]
+    messages: list[ExportedMessage] = Field(description="Mail sent or queued: metadata only")
+    retention: Retention
+
+
+class Challenge(BaseModel):
+    """A proof-of-work challenge (ALTCHA): find n with hex(SHA-256(salt + n)) = challenge."""
+
+    algorithm: Literal["SHA-256"]
+    challenge: str = Field(description="Hex SHA-256 of salt + the secret number")
+    maxnumber: int = Field(description="The number is from 0 to this")
+    salt: str = Field(description="Carries the expiry and the event; signed with the rest")
+    signature: str = Field(description="HMAC of the challenge by the site")
+    required: bool = Field(description="Whether this client's next registration needs it")
+
+
 class RegistrationPage(BaseModel):
     items: list[Registration]
     next_cursor: str | None
+
+
+class TicketLinkAnswer(BaseModel):
+    """The one answer to "lost your ticket link?", whether the address is registered or not."""
+
+    detail: str
+
+
+class CheckEmail(BaseModel):
+    """The one answer to a registration for an event that confirms addresses first,
+    whether the address is new or registered: no ticket, no token."""
+
+    status: Literal["check_email"]
+    detail: str
+    hold_minutes: int = Field(description="How long the mailed link holds the place.")
 
 
 class PublicKey(BaseModel):
@@ -261,11 +393,16 @@ class Checkin(BaseModel):
     offline_result: CheckinResult | Absent = None
 
 
-class AttendeeMatch(Attendee):
-    """An attendee found for a manual check-in."""
+class AttendeeMatch(BaseModel):
+    """An attendee found for a manual check-in: what the door needs (who, the ticket
+    number, whether to admit, the days entered), nothing to contact them."""
 
-    email_hint: str | Absent = None
-    entered_days: list[date] | Absent = None
+    id: int = Field(description="The ticket number")
+    name: str
+    name_kana: str
+    attendance: Mode
+    status: RegistrationStatus
+    entered_days: list[date]
 
 
 class CheckinSearch(BaseModel):
@@ -414,9 +551,10 @@ class AuditPage(BaseModel):
 # Every answer a path names; the parts they are made of come along as components too.
 MODELS: tuple[type[BaseModel], ...] = (
     Text, Venue, Problem, Organization, Series, Session, Partner, Capacity, Event, Seats,
-    EventPage, Health, Ticket, Registration, RegistrationPage, PublicKey, Entry, Attendee,
+    EventPage, Health, Ticket, Registration, RegistrationPage, DataExport, PublicKey, Entry,
+    Attendee, Challenge,
     Checkin, CheckinSearch, CheckinStats, OfflineKit, Message, MessagePage, Broadcast,
-    AuditPage,
+    AuditPage, TicketLinkAnswer, CheckEmail,
 )
 
 

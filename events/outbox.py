@@ -17,7 +17,8 @@ row for good (sent, failed, skipped) empties it.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
@@ -38,7 +39,7 @@ from events.vocabulary import ATTENDANCE_MODES, formats_for_mode
 RegistrationPurpose = Literal["confirmed", "waitlisted", "promoted", "attendance_changed",
                               "cancelled"]
 Purpose = Literal[RegistrationPurpose, "event_changed", "event_cancelled", "reminder",
-                  "broadcast"]
+                  "broadcast", "ticket_link"]
 REGISTRATION_PURPOSES: tuple[RegistrationPurpose, ...] = get_args(RegistrationPurpose)
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 # Mail to a console user: no event, so never among an event's messages (PURPOSES).
@@ -85,19 +86,99 @@ async def queue_account_mail(user: User, purpose: AccountPurpose, link: str, now
                                      using_db=conn)
 
 
-async def queue_event_change(event: Event, now: datetime, conn: Any) -> int:
+async def queue_event_change(event: Event, now: datetime, conn: Any, *,
+                             before: Mapping[str, Any] | None = None,
+                             sessions_before: Sequence[Session] | None = None) -> int:
     """In the transaction that raised the event's revision: one message per active registrant.
 
     A draft is unpublished: nobody is told. Keyed on the new revision, so repeating the
-    same change queues nothing twice.
+    same change queues nothing twice. `before` (the event's fields before the change) and
+    `sessions_before` give each message what changed, old → new (`change_summary`), for the
+    mail to say; a message still waiting for an earlier change is folded in, so the one
+    that goes out tells everything since the attendee last heard.
     """
     if event.status == "draft":
         return 0
     purpose = "event_cancelled" if event.status == "cancelled" else "event_changed"
     ids: list[int] = await db.column(Registration.filter(
         event_id=event.id, status__in=("confirmed", "waitlisted")).using_db(conn), "id")
-    await queue_many([new_row(i, purpose, event.revision, now) for i in ids], conn)
+    summary: dict[str, Any] = {}
+    if before is not None:
+        sessions_after = await Session.filter(event_id=event.id).using_db(conn)
+        summary = change_summary(before, sessions_before, event, sessions_after)
+    waiting: dict[int, dict[str, Any]] = {}
+    if summary and ids:
+        for row in await Notification.filter(
+                registration__event_id=event.id, purpose__in=EVENT_PURPOSES,
+                status="pending", revision__lt=event.revision).using_db(conn).order_by(
+                "revision").values("registration_id", "payload"):
+            older = row["payload"].get("changes") if isinstance(row["payload"], dict) else None
+            if isinstance(older, dict) and row["registration_id"] not in waiting:
+                waiting[row["registration_id"]] = older
+    rows = []
+    for i in ids:
+        changes = merge_changes(waiting[i], summary) if i in waiting else summary
+        rows.append(new_row(i, purpose, event.revision, now,
+                            payload={"changes": changes} if changes else {}))
+    await queue_many(rows, conn)
     return len(ids)
+
+
+EVENT_PURPOSES = ("event_changed", "event_cancelled")
+
+
+def _snapshot(s: Session, venue: tuple[str, str]) -> dict[str, Any]:
+    """A session as an attendee reads it: when, how, where (its own venue, else the event's)."""
+    place = ""
+    if s.format in ("in_person", "hybrid"):
+        place = ", ".join(p for p in (s.venue_name or venue[0], s.venue_address or venue[1])
+                          if p)
+    return {"id": s.id, "title_ja": s.title_ja, "title_en": s.title_en,
+            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+            "format": s.format, "place": place}
+
+
+def _moved(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Time, format or place differ (a new title alone is not news)."""
+    keys = ("starts_at", "ends_at", "format", "place")
+    return a is None or b is None or any(a[k] != b[k] for k in keys)
+
+
+def change_summary(before: Mapping[str, Any], sessions_before: Sequence[Session] | None,
+                   event: Event, sessions_after: Sequence[Session]) -> dict[str, Any]:
+    """{"status": [old, new], "sessions": [[old, new], …]}, with only what changed; a
+    session added has no old, one removed no new (JSON: the outbox keeps it in `payload`)."""
+    summary: dict[str, Any] = {}
+    if before.get("status") not in (None, event.status):
+        summary["status"] = [before["status"], event.status]
+    if sessions_before is None:
+        return summary
+    old_venue = (str(before.get("venue_name") or ""), str(before.get("venue_address") or ""))
+    new_venue = (event.venue_name or "", event.venue_address or "")
+    old = {s.id: _snapshot(s, old_venue) for s in sessions_before}
+    new = {s.id: _snapshot(s, new_venue) for s in sessions_after}
+    pairs = [[old.get(i), new.get(i)] for i in sorted(old.keys() | new.keys())
+             if _moved(old.get(i), new.get(i))]
+    if pairs:
+        summary["sessions"] = sorted(pairs, key=lambda p: (p[1] or p[0])["starts_at"])
+    return summary
+
+
+def merge_changes(older: Mapping[str, Any], newer: Mapping[str, Any]) -> dict[str, Any]:
+    """Two summaries in a row as one: the old values of the first, the new of the second."""
+    merged: dict[str, Any] = {}
+    statuses = [s for s in (older.get("status"), newer.get("status")) if s]
+    if statuses and statuses[0][0] != statuses[-1][1]:
+        merged["status"] = [statuses[0][0], statuses[-1][1]]
+    pairs: dict[Any, list[Any]] = {}
+    for old, new in (*(older.get("sessions") or []), *(newer.get("sessions") or [])):
+        key = (old or new)["id"]
+        pairs[key] = [pairs[key][0], new] if key in pairs else [old, new]
+    kept = [p for p in pairs.values() if (p[0] or p[1]) and _moved(p[0], p[1])
+            and not (p[0] is None and p[1] is None)]
+    if kept:
+        merged["sessions"] = sorted(kept, key=lambda p: (p[1] or p[0])["starts_at"])
+    return merged
 
 
 async def queue_reminders(now: datetime, lead: timedelta) -> int:
@@ -212,18 +293,70 @@ async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
 
 async def mark_failed(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="failed", claimed_until=None, last_error=reason[:2000], payload={}))
+        status="failed", claimed_until=None, last_error=shown_error(reason), payload={}))
 
 
 async def mark_skipped(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="skipped", claimed_until=None, last_error=reason[:2000], payload={}))
+        status="skipped", claimed_until=None, last_error=shown_error(reason), payload={}))
 
 
 async def mark_retry(message_id: int, worker: str, at: datetime, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
         status="pending", next_attempt_at=at, claimed_until=None, claimed_by="",
-        last_error=reason[:2000]))
+        last_error=shown_error(reason)))
+
+
+# `last_error` is shown to organizers (console, API): the network behind the mail server is
+# the operator's business, kept in the worker's log. Failures to reach the server become a
+# plain sentence; addresses and host names left in any other text are masked.
+_UNREACHABLE = [
+    (re.compile(r"timed out|timeout", re.I), "the mail server did not answer in time"),
+    (re.compile(r"refused|errno (?:111|61)\b", re.I), "connection refused by the mail server"),
+    (re.compile(r"name or service not known|nodename nor servname|getaddrinfo|"
+                r"name resolution|errno -[235]\b", re.I),
+     "the mail server's name could not be resolved"),
+    (re.compile(r"unreachable|no route", re.I), "the mail server cannot be reached"),
+]
+_CONNECTING = re.compile(r"connect|errno|\bOSError|disconnected", re.I)
+_IP = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?"
+                 r"|\[?(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])\]?", re.I)
+# In a server's reply, a dotted name not after "@" (a recipient's domain stays).
+_HOST = re.compile(r"(?<![\w.@=-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*"
+                   r"[a-z0-9](?![\w@-])", re.I)
+_REPLY = re.compile(r"\d{3}[ -]")
+
+
+def shown_error(reason: str) -> str:
+    """What organizers may read of a delivery failure: SMTP replies and kaigi's own reasons
+    as they are, but never the mail server's address, its host name or port."""
+    head, _, text = reason.rpartition("gave up after ")
+    if head == "" and text != reason:
+        attempts, _, rest = text.partition(": ")
+        return f"gave up after {attempts}: {shown_error(rest)}"[:2000]
+    reply = bool(_REPLY.match(reason))
+    if _CONNECTING.search(reason) and not reply:
+        for pattern, sentence in _UNREACHABLE:
+            if pattern.search(reason):
+                return sentence
+        return "the connection to the mail server failed"
+    shown = _IP.sub("[mail server]", reason)
+    return (_HOST.sub("[mail server]", shown) if reply else shown)[:2000]
+
+
+async def defer(message_id: int, worker: str, at: datetime, reason: str) -> bool:
+    """Due again at `at`, the attempt not counted: held back (the mail cap), not failed."""
+    return bool(await _held(message_id, worker).update(
+        status="pending", next_attempt_at=at, claimed_until=None, claimed_by="",
+        attempts=F("attempts") - 1, last_error=reason[:2000]))
+
+
+async def record_calendar(registration_id: int, sequence: int, uids: list[str]) -> None:
+    """What the attendee's calendar holds from kaigi once a message left: the UIDs, and
+    the highest SEQUENCE used (never lowered, whatever order two workers finish in)."""
+    await Registration.filter(id=registration_id, calendar_sequence__lt=sequence).update(
+        calendar_sequence=sequence)
+    await Registration.filter(id=registration_id).update(calendar_uids=uids)
 
 
 async def release(ids: list[int], worker: str, now: datetime) -> int:

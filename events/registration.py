@@ -25,11 +25,11 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from events import audit, db, inputs, kana, seats
+from events import audit, db, holds, inputs, kana, seats
 from events.access import Actor
 from events.catalogue import attendance_modes
 from events.errors import Code, Conflict, FieldError, Invalid, NotFound, Refused
-from events.inputs import BASIC_MEMBERSHIPS, AttendanceIn, RegistrationIn
+from events.inputs import BASIC_MEMBERSHIPS, AttendanceIn, RegistrationIn, TicketLinkIn
 from events.models import (
     ATTENDANCE_MODES,
     REGISTRATION_STATUSES,
@@ -47,6 +47,9 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 class Answer:
     registration: Registration
     position: int | None
+    # The event confirms addresses first: say "check your email" and nothing else, the
+    # same whether the address is new or registered (events.holds).
+    check_email: bool = False
 
 
 # ---- reading and validating --------------------------------------------------------------
@@ -143,7 +146,8 @@ def _raw_text(value: Any) -> str:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The address registrations are told apart by: NFKC (ｔａｒｏ＠… is taro@…), lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 async def _notify(registration: Registration, purpose: str, now: datetime, conn: Any,
@@ -158,30 +162,44 @@ async def _notify(registration: Registration, purpose: str, now: datetime, conn:
 # ---- the attendee's actions --------------------------------------------------------------
 
 async def register(slug: str, data: Any, *, now: datetime, require_consent: bool = False,
-                   events: RecentEvents | None = None) -> Answer:
+                   events: RecentEvents | None = None,
+                   hold: timedelta = timedelta(minutes=30)) -> Answer:
     event = await (events.get(slug) if events else open_event(slug))
     check_open(event, now)
-    fields = await parse_registration(event, data, require_consent=require_consent)
+    hold_until = holds.hold_until(event, now, hold)
+    fields = await parse_registration(
+        event, data, require_consent=require_consent or event.consent_required)
     values = {
         "event_id": event.id, "token": secrets.token_urlsafe(24), "name": fields["name"],
         "name_kana": fields["name_kana"], "email": fields["email"],
         "email_normalized": fields["email_normalized"], "affiliation": fields["affiliation"],
         "membership": fields["membership"], "attendance": fields["attendance"],
         "locale": fields["locale"], "consent_at": now if fields["consent"] else None,
-        "created_at": now, "updated_at": now,
+        # The privacy notice consented to (events.privacy): its version at this moment.
+        "consent_version": event.privacy_version if fields["consent"] else None,
+        "created_at": now, "updated_at": now, "hold_expires_at": hold_until,
     }
+    if hold_until is not None:  # seats whose hold ran out go to the queue first
+        await holds.expire_holds(now, event_id=event.id)
     try:
         registration_id, status, queue, position = await seats.register(
-            values, fields["attendance"])
+            values, fields["attendance"], hold_until=hold_until)
     except IntegrityError:
         # The unique (event, email) index: registered already, or cancelled and back.
         existing = await Registration.get_or_none(event_id=event.id,
                                                   email_normalized=fields["email_normalized"])
         if existing is None:
             raise
+        if existing.status != "cancelled" and hold_until is not None:
+            return await _registered_quietly(existing, now)
         if existing.status != "cancelled":
-            raise _already(existing) from None
-        registration_id, position = await _reactivate(existing, values, now)
+            raise await _already(existing, now) from None
+        revived = await _reactivate(existing, values, now)
+        if revived is None and hold_until is not None:
+            return await _registered_quietly(existing, now)
+        if revived is None:  # a concurrent request brought it back first
+            raise await _already(existing, now) from None
+        registration_id, position = revived
         registration = await Registration.get(id=registration_id)
     else:
         # Built from what was inserted: saves a query on the flash-crowd path.
@@ -189,36 +207,101 @@ async def register(slug: str, data: Any, *, now: datetime, require_consent: bool
                                     checked_in_at=None, cancelled_at=None, **values)
         registration._saved_in_db = True
     registration.event = event
-    return Answer(registration, position)
+    return Answer(registration, position, check_email=hold_until is not None)
+
+
+async def _registered_quietly(existing: Registration, now: datetime) -> Answer:
+    """Registered already, under confirm email first: the address gets its confirmation
+    link (still held) or its ticket link, and the asker the same answer as a new one."""
+    if holds.is_held(existing):
+        await holds.remind(existing, now)
+    else:
+        await _already(existing, now)
+    return Answer(existing, None, check_email=True)
 
 
 async def _reactivate(existing: Registration, values: dict[str, Any], now: datetime
-                      ) -> tuple[int, int | None]:
-    """A cancelled registration comes back to life, at the end of the queue if full."""
+                      ) -> tuple[int, int | None] | None:
+    """A cancelled registration comes back to life, at the end of the queue if full, with
+    a new token: the old one, in old mails, no longer controls it. None when it is not
+    cancelled any more (registered again meanwhile)."""
     mode = values["attendance"]
-    async with in_transaction() as conn:
-        position = None
-        if await seats.take_seat(existing.event_id, mode, conn):
-            status, queue = "confirmed", 0
-        else:
-            status = "waitlisted"
-            queue, position = await seats.join_queue(existing.event_id, mode, conn)
-        changes = {k: v for k, v in values.items()
-                   if k not in ("event_id", "token", "created_at", "email_normalized")}
-        updated = await Registration.filter(id=existing.id, status="cancelled").using_db(
-            conn).update(**changes, status=status, queue_seq=queue, cancelled_at=None,
-                         cancelled_by="", cancel_reason="", checked_in_at=None)
-        if not updated:
-            raise _already(existing)
-        existing.status = status
-        await _notify(existing, status, now, conn)
+    held = values.get("hold_expires_at") is not None  # confirm email first (events.holds)
+    try:
+        async with in_transaction() as conn:
+            position = None
+            if await seats.take_seat(existing.event_id, mode, conn):
+                status, queue = ("unconfirmed" if held else "confirmed"), 0
+            else:
+                status = "waitlisted"
+                queue, position = await seats.join_queue(existing.event_id, mode, conn)
+            changes = {k: v for k, v in values.items()
+                       if k not in ("event_id", "created_at", "email_normalized")}
+            updated = await Registration.filter(id=existing.id, status="cancelled").using_db(
+                conn).update(**changes, status=status, queue_seq=queue, cancelled_at=None,
+                             cancelled_by="", cancel_reason="", checked_in_at=None,
+                             link_mailed_at=None, email_confirmed_at=None)
+            if not updated:
+                raise _Raced  # and the seat taken above is rolled back
+            existing.status, existing.token = status, values["token"]
+            await _notify(existing, "confirm_email" if held else status, now, conn)
+    except _Raced:
+        return None
     return existing.id, position
 
 
-def _already(existing: Registration) -> Conflict:
-    return Conflict(f"This email address is already registered ({existing.status}).",
-                    code=Code.ALREADY_REGISTERED, registration_status=existing.status,
+class _Raced(Exception):
+    """The row changed under a conditional UPDATE: undo the transaction, nothing else."""
+
+
+# A registered address receives its ticket link again at most this often, however often
+# it is asked for (registering twice, "lost your ticket link?").
+LINK_MAIL_INTERVAL = timedelta(hours=1)
+# The registrations a ticket link is mailed for: a cancelled one has no ticket to show.
+HOLDS_A_TICKET = ("confirmed", "waitlisted")
+
+
+async def _already(existing: Registration, now: datetime) -> Conflict:
+    """Registered already: the address gets its ticket link, the asker learns nothing more
+    (not whether the registration is confirmed or waiting)."""
+    await mail_ticket_link(existing.id, now)
+    return Conflict("This email address is already registered for the event; its ticket "
+                    "link has been mailed to it.", code=Code.ALREADY_REGISTERED,
                     field="email")
+
+
+async def mail_ticket_link(registration_id: int, now: datetime) -> bool:
+    """Queue the `ticket_link` message, unless one was queued less than an hour ago or the
+    registration is cancelled; True when queued. The conditional UPDATE of
+    `link_mailed_at` is the cap: of two concurrent requests, one changes the row."""
+    async with in_transaction() as conn:
+        claimed = await Registration.filter(
+            Q(link_mailed_at__isnull=True) | Q(link_mailed_at__lte=now - LINK_MAIL_INTERVAL),
+            id=registration_id, status__in=HOLDS_A_TICKET).using_db(conn).update(
+            link_mailed_at=now)
+        if not claimed:
+            return False
+        revision = await Notification.filter(registration_id=registration_id,
+                                             purpose="ticket_link").using_db(conn).count()
+        await Notification.create(registration_id=registration_id, purpose="ticket_link",
+                                  revision=revision, created_at=now, next_attempt_at=now,
+                                  using_db=conn)
+    return True
+
+
+def ticket_link_address(data: Any) -> str:
+    """The address a "lost your ticket link?" request names ({"email": …}), as
+    registrations are told apart by it; a malformed one is `Invalid`."""
+    return normalize_email(inputs.parse(TicketLinkIn, data).email)
+
+
+async def send_ticket_link(event: Event, address: str, *, now: datetime) -> None:
+    """"Lost your ticket link?": mail it if the address is registered for the event. The
+    caller answers the same whether it is or not, before this runs."""
+    found: list[int] = await db.column(Registration.filter(
+        event_id=event.id, email_normalized=address, status__in=HOLDS_A_TICKET), "id")
+    if found:
+        await mail_ticket_link(found[0], now)
 
 
 async def by_token(registration_id: int | None, token: str) -> Registration:
@@ -261,7 +344,7 @@ async def _cancel_locked(current: Registration, now: datetime, conn: Any, *, by:
     """Cancel `current`, read under the event's lock: free what it holds, tell the
     attendee, and give a freed seat to the waiting list."""
     await seats.release(current, conn)
-    was_confirmed = current.status == "confirmed"
+    was_confirmed = current.status in seats.SEATED  # a held seat frees one too
     changed = await Registration.filter(id=current.id, status=current.status).using_db(
         conn).update(status="cancelled", cancelled_at=now, updated_at=now, cancelled_by=by,
                      cancel_reason=reason)
@@ -299,11 +382,11 @@ async def _move_locked(current: Registration, mode: str, now: datetime, conn: An
                        ) -> int | None:
     """Move `current`, read under the event's lock, to `mode`: a seat if one is free,
     else the end of that waiting list. Returns the waiting-list position, if any."""
-    old_mode, was_confirmed = current.attendance, current.status == "confirmed"
+    old_mode, was_confirmed = current.attendance, current.status in seats.SEATED
     await seats.release(current, conn)
     position = None
-    if await seats.take_seat(current.event_id, mode, conn):
-        status, queue = "confirmed", 0
+    if await seats.take_seat(current.event_id, mode, conn):  # a hold stays a hold
+        status, queue = ("unconfirmed" if holds.is_held(current) else "confirmed"), 0
     else:
         status = "waitlisted"
         queue, position = await seats.join_queue(current.event_id, mode, conn)
@@ -333,9 +416,9 @@ async def list_registrations(event: Event, params: Mapping[str, str]) -> tuple[
     if q := params.get("q", "").strip():
         if len(q) > 200 or not storable(q):
             check.fail("q", "too_long", max=200)
-        query = query.filter(Q(name__icontains=q) | Q(name_kana__icontains=q)
-                             | Q(email_normalized__icontains=q.lower())
-                             | Q(affiliation__icontains=q))
+        query = query.filter(reduce(operator.or_, [
+            Q(name__icontains=s) | Q(name_kana__icontains=s) | Q(affiliation__icontains=s)
+            for s in kana.spellings(q)], Q(email_normalized__icontains=normalize_email(q))))
     limit = check.limit(params, default=50, maximum=500)
     if (cursor := check.id_cursor(params)) is not None:
         query = query.filter(id__gt=cursor)

@@ -145,6 +145,8 @@
   // ---- the offline kit --------------------------------------------------------------------
 
   function b64url(text) {
+    // Only its own alphabet: atob would read "+" and "/" as "-" and "_".
+    if (!/^[A-Za-z0-9_-]+$/.test(text)) { throw new Error("not base64url"); }
     var plain = text.replace(/-/g, "+").replace(/_/g, "/");
     while (plain.length % 4) { plain += "="; }
     var raw = atob(plain);
@@ -476,12 +478,19 @@
 
   // ---- the manual fallback ----------------------------------------------------------------
 
+  // As the server compares (events/kana.py): NFKC, katakana as hiragana, no case.
+  function fold(text) {
+    return text.normalize("NFKC").replace(/[\u30a1-\u30f6]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0x60);
+    }).toLowerCase();
+  }
+
   function searchLocally(q) {
     var kit = state.kit;
     if (!kit) { return []; }
-    var needle = q.toLowerCase().replace(/^#/, "");
+    var needle = fold(q).replace(/^#/, "");
     return Object.keys(kit.names).filter(function (id) {
-      return id === needle || kit.names[id].toLowerCase().indexOf(needle) >= 0;
+      return id === needle || fold(kit.names[id]).indexOf(needle) >= 0;
     }).slice(0, 20).map(function (id) {
       return { id: Number(id), name: kit.names[id], offline: true };
     });
@@ -508,12 +517,14 @@
       var who = document.createElement("span");
       var facts = [t("ticket_number") + " " + item.id, item.name];
       if (item.name_kana) { facts.push(item.name_kana); }
-      if (item.affiliation) { facts.push(item.affiliation); }
-      if (item.email_hint) { facts.push(item.email_hint); }
       if (item.status && item.status !== "confirmed") { facts.push(t("result_" + item.status)); }
       if ((item.entered_days || []).indexOf(today()) >= 0) { facts.push(t("result_already_checked_in")); }
       if (item.attendance) { facts.push(t("attendance_" + item.attendance)); }
       who.textContent = facts.join(" · ");
+      li.appendChild(who);
+      list.appendChild(li);
+      // Nothing to admit: a cancelled registration gets no check-in button.
+      if (item.status === "cancelled") { return; }
       var button = document.createElement("button");
       button.type = "button";
       button.className = "big";
@@ -523,9 +534,7 @@
         list.textContent = "";
         $("search-input").value = "";
       });
-      li.appendChild(who);
       li.appendChild(button);
-      list.appendChild(li);
     });
   }
 

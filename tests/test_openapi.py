@@ -98,7 +98,7 @@ async def test_request_bodies_are_the_input_models(client):
               if isinstance(op, dict) and "application/json" in op.get(
                   "requestBody", {}).get("content", {})}
     assert bodies == {"EventIn", "EventPatch", "OrganizationIn", "SeriesIn", "RegistrationIn",
-                      "AttendanceIn", "ScanIn", "BroadcastIn"}
+                      "AttendanceIn", "ScanIn", "BroadcastIn", "TicketLinkIn"}
 
 
 def test_a_route_without_an_operation_is_refused():

@@ -17,9 +17,10 @@ real clients need, and why:
 from __future__ import annotations
 
 import functools
+import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +66,19 @@ def parameter_text(value: str) -> str:
     text = "".join(" " if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029"
                    else c for c in value.replace('"', "'"))
     return " ".join(text.replace("=?", "= ?").split())
+
+
+# Line separators that are not CR/LF (VT, FF, NEL, U+2028, U+2029) become line breaks, which
+# TEXT escapes as "\\n"; every other control character (C0 but tab and LF, DEL, C1) goes.
+# Clients split lines on them, or show them as boxes, or refuse the file.
+LINE_SEPARATORS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def ical_text(value: str) -> str:
+    """A TEXT value with no control characters but tab and line breaks (RFC 5545 3.3.11
+    allows neither CONTROL nor, in practice, Unicode line separators)."""
+    return TEXT_CONTROLS.sub("", LINE_SEPARATORS.sub("\n", value))
 
 
 @dataclass(frozen=True)
@@ -146,21 +160,36 @@ def build_personal_calendar(event: Event, attendance_mode: str, stream_url: str,
 
 def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, method: str,
                      organizer: str, attendee: str, attendee_name: str, base_url: str,
-                     lang: str, changed_at: datetime) -> bytes:
-    """An iTIP message (RFC 5546) for one attendee: the sessions of their mode under the
-    same UIDs and SEQUENCE as the feeds, so a client updates the entries it has.
+                     lang: str, changed_at: datetime, sequence: int | None = None,
+                     uids: Collection[str] | None = None) -> bytes:
+    """An iTIP message (RFC 5546) for one attendee, under the same UIDs as the feeds, so a
+    client updates the entries it has.
 
-    REQUEST adds or updates; CANCEL (with STATUS:CANCELLED) removes. With an equal
-    SEQUENCE, the later DTSTAMP (`changed_at`, the time of the change) wins.
+    REQUEST adds or updates the sessions of the attendee's mode; CANCEL (STATUS:CANCELLED)
+    removes `uids` (by default those same sessions), including sessions no longer in the
+    event, which are named by UID alone. `sequence` is the attendee's own SEQUENCE
+    (Registration.calendar_sequence, raised by every message), by default the event's
+    revision; with an equal SEQUENCE the later DTSTAMP (`changed_at`) wins.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
     if attendance_mode not in ATTENDANCE_MODES:
         raise ValueError(f"unknown attendance mode {attendance_mode!r}")
-    sessions = [s for s in _sessions(event) if s.format in formats_for_mode(attendance_mode)]
-    online = attendance_mode == "online"
+    host = urlsplit(base_url).hostname or "localhost"
+    if method == "CANCEL" and uids is not None:
+        wanted = frozenset(uids)
+        sessions = [s for s in _sessions(event) if session_uid(s.id, host) in wanted]
+        gone = sorted(wanted - {session_uid(s.id, host) for s in sessions})
+    else:
+        sessions = [s for s in _sessions(event)
+                    if s.format in formats_for_mode(attendance_mode)]
+        gone = []
+    online = attendance_mode == "online" and method == "REQUEST"
+    seq = event.revision if sequence is None else sequence
 
     def finish(ve: VEvent) -> None:
+        ve.pop("SEQUENCE", None)
+        ve.add("SEQUENCE", seq)
         ve.add("ORGANIZER", f"mailto:{organizer}")
         params = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
         if name := parameter_text(attendee_name):
@@ -169,10 +198,17 @@ def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, met
         if method == "CANCEL":
             ve.pop("STATUS", None)
             ve.add("STATUS", "CANCELLED")
+        elif str(ve.get("STATUS")) not in ("CONFIRMED", "TENTATIVE"):
+            # RFC 5546 3.2.2: a REQUEST is TENTATIVE or CONFIRMED; a cancelled event is
+            # never requested (the worker sends a CANCEL instead).
+            ve.pop("STATUS", None)
+            ve.add("STATUS", "TENTATIVE")
 
     entries = _entries(event, sessions, base_url=base_url, lang=lang, mode=attendance_mode,
                        stream_url=stream_url if online else "", changed_at=changed_at,
                        finish=finish)
+    removed = b"".join(_removed_entry(event, uid, lang=lang, changed_at=changed_at,
+                                      finish=finish) for uid in gone)
     cal = Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -181,7 +217,21 @@ def build_invitation(event: Event, attendance_mode: str, stream_url: str, *, met
     head: bytes = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     zones = b"".join(_vtimezone(tzid) for tzid in sorted(entries.tzids - UTC_ZONES))
-    return head[:-len(end)] + zones + entries.ical + end
+    return head[:-len(end)] + zones + entries.ical + removed + end
+
+
+def _removed_entry(event: Event, uid: str, *, lang: str, changed_at: datetime,
+                   finish: Callable[[VEvent], None]) -> bytes:
+    """A session deleted from the event, cancelled by UID: what is known of it is its
+    event (RFC 5546 3.2.5 needs no DTSTART in a CANCEL)."""
+    ve = VEvent()
+    stamp = max(event.updated_at, changed_at).astimezone(UTC).replace(microsecond=0)
+    ve.add("UID", uid)
+    ve.add("DTSTAMP", stamp)
+    ve.add("SUMMARY", ical_text(pick(event.title_ja, event.title_en, lang)))
+    finish(ve)
+    ical: bytes = ve.to_ical()
+    return ical
 
 
 def assemble(parts: Iterable[Entries], *, uid: str, name: str,
@@ -278,21 +328,21 @@ def _entries(event: Event, sessions: list[Session], *, base_url: str, lang: str,
         ve.add("SEQUENCE", event.revision)
         ve.add("DTSTART", _local(s.starts_at, tz))
         ve.add("DTEND", _local(s.ends_at, tz))
-        ve.add("SUMMARY", prefix + summary)
+        ve.add("SUMMARY", ical_text(prefix + summary))
         ve.add("STATUS", STATUS.get(event.status, "CONFIRMED"))
         online_here = bool(stream_url) and serves_online(s.format)
         location = _venue(event, s) if mode != "online" else ""
         if online_here and not location:
             location = stream_url
         if location:
-            ve.add("LOCATION", location)
+            ve.add("LOCATION", ical_text(location))
         ve.add("URL", url, parameters={"VALUE": "URI"})
-        ve.add("DESCRIPTION", _description(event, s, lang, partners, url,
-                                           online_note=mode is None,
-                                           stream_url=stream_url))
+        ve.add("DESCRIPTION", ical_text(_description(event, s, lang, partners, url,
+                                                     online_note=mode is None,
+                                                     stream_url=stream_url)))
         categories = [pick(series.name_ja, series.name_en, lang)] if series else []
         categories.append(translate(f"format_{s.format}", lang))
-        ve.add("CATEGORIES", categories)
+        ve.add("CATEGORIES", [ical_text(c) for c in categories])
         if online_here:
             # Parameters, not a plain dict: icalendar types a dict's values as str only.
             ve.add("CONFERENCE", stream_url, parameters=Parameters({
@@ -365,8 +415,8 @@ def _frame(uid: str, name: str, timezone: str) -> bytes:
     cal = Calendar.new(uid=uid, prodid=PRODID)
     # icalendar writes NAME and X-WR-CALNAME unescaped when set through `name=`: as TEXT
     # a comma, semicolon or backslash in an organization's name must be escaped.
-    cal.add("NAME", vText(name))
-    cal.add("X-WR-CALNAME", vText(name))
+    cal.add("NAME", vText(ical_text(name)))
+    cal.add("X-WR-CALNAME", vText(ical_text(name)))
     cal.add("X-WR-TIMEZONE", timezone)
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", "PT1H")
@@ -386,12 +436,23 @@ ZONE_START = datetime(1970, 1, 1, tzinfo=UTC)
 ZONE_END = datetime(2038, 1, 1, tzinfo=UTC)
 
 
+# From ZONE_END on, a zone that still changes its clocks gets its rule as an RRULE (the
+# transitions of the last year, by month and weekday), checked against the zone up to
+# RULE_CHECKED_UNTIL; a zone whose rule is not of that shape gets RDATEs up to then instead.
+RULE_CHECKED_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 @functools.cache
 def _vtimezone(tzid: str) -> bytes:
     """Once per zone and process: finding the transitions walks seven decades day by day."""
     tz = ZoneInfo(tzid)
+    transitions = _transitions(tz)
+    rules = _yearly_rules(tz, transitions)
+    if rules is None:  # no rule of the usual shape: every onset, as far as anyone plans
+        transitions += _transitions(tz, start=transitions[-1][0], end=RULE_CHECKED_UNTIL)[1:]
+        rules = []
     groups: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {}
-    for moment, before, after in _transitions(tz):
+    for moment, before, after in transitions:
         offset, dst, name = after
         groups.setdefault((dst, before[0], offset, name), []).append(
             (moment + before[0]).replace(tzinfo=None))
@@ -408,8 +469,77 @@ def _vtimezone(tzid: str) -> bytes:
         part.add("TZOFFSETFROM", offset_from)
         part.add("TZOFFSETTO", offset_to)
         zone.add_component(part)
+    for rule in rules:
+        part = TimezoneDaylight() if rule.after[1] else TimezoneStandard()
+        part.add("DTSTART", rule.first_onset)
+        part.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": rule.month,
+                           "BYDAY": f"{rule.nth}{WEEKDAYS[rule.weekday]}"})
+        part.add("TZNAME", rule.after[2])
+        part.add("TZOFFSETFROM", rule.before[0])
+        part.add("TZOFFSETTO", rule.after[0])
+        zone.add_component(part)
     ical: bytes = zone.to_ical()
     return ical
+
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class YearlyRule:
+    """A transition on the nth (-1: last) weekday of a month, at a local time."""
+
+    month: int
+    nth: int
+    weekday: int
+    at: timedelta  # local time of day before the change
+    before: State
+    after: State
+    first_onset: datetime  # local, naive: the first one from ZONE_END on
+
+    def onset(self, year: int) -> datetime:
+        """This rule's transition in `year`, as a UTC moment."""
+        if self.nth > 0:
+            first = datetime(year, self.month, 1)
+            day = first + timedelta(days=(self.weekday - first.weekday()) % 7
+                                    + 7 * (self.nth - 1))
+        else:
+            following = datetime(year + self.month // 12, self.month % 12 + 1, 1)
+            last = following - timedelta(days=1)
+            day = last - timedelta(days=(last.weekday() - self.weekday) % 7)
+        return (day + self.at - self.before[0]).replace(tzinfo=UTC)
+
+
+def _yearly_rules(tz: ZoneInfo, transitions: list[tuple[datetime, State, State]]
+                  ) -> list[YearlyRule] | None:
+    """The rules that continue the zone past ZONE_END: [] when its clocks no longer change,
+    None when they change in a way no yearly weekday rule matches up to RULE_CHECKED_UNTIL."""
+    last_year = ZONE_END.year - 1
+    recent = [t for t in transitions[1:] if t[0].year == last_year]
+    if not recent:
+        return [] if _state(tz, RULE_CHECKED_UNTIL) == transitions[-1][2] else None
+    rules = []
+    for moment, before, after in recent:
+        local = (moment + before[0]).replace(tzinfo=None)
+        month_days = (datetime(local.year + local.month // 12, local.month % 12 + 1, 1)
+                      - timedelta(days=1)).day
+        nth = -1 if local.day + 7 > month_days else (local.day - 1) // 7 + 1
+        at = local - local.replace(hour=0, minute=0, second=0)
+        rule = YearlyRule(local.month, nth, local.weekday(), at, before, after, local)
+        first = (rule.onset(ZONE_END.year) + before[0]).replace(tzinfo=None)
+        rules.append(replace(rule, first_onset=first))
+    second = timedelta(seconds=1)
+    for year in range(ZONE_END.year, RULE_CHECKED_UNTIL.year):
+        for rule in rules:
+            moment = rule.onset(year)
+            if _state(tz, moment - second) != rule.before or _state(tz, moment) != rule.after:
+                return None
+        # Nothing else changes: the state mid-way between the onsets is the expected one.
+        onsets = sorted((rule.onset(year), rule) for rule in rules)
+        for (moment, rule), (following, _) in zip(onsets, onsets[1:], strict=False):
+            if _state(tz, moment + (following - moment) / 2) != rule.after:
+                return None
+    return rules
 
 
 State = tuple[timedelta, bool, str]
@@ -420,12 +550,14 @@ def _state(tz: ZoneInfo, moment: datetime) -> State:
     return (local.utcoffset() or timedelta(0), bool(local.dst()), local.tzname() or "")
 
 
-def _transitions(tz: ZoneInfo) -> list[tuple[datetime, State, State]]:
-    """(UTC moment, state before, state after); the first entry is the state in 1970."""
-    moment, state = ZONE_START, _state(tz, ZONE_START)
-    found = [(moment - state[0], state, state)]  # local midnight, 1 January 1970
+def _transitions(tz: ZoneInfo, start: datetime = ZONE_START, end: datetime = ZONE_END
+                 ) -> list[tuple[datetime, State, State]]:
+    """(UTC moment, state before, state after); the first entry is the state at `start`
+    (local midnight, 1 January 1970, by default)."""
+    moment, state = start, _state(tz, start)
+    found = [(moment - state[0] if start == ZONE_START else moment, state, state)]
     day = timedelta(days=1)
-    while moment < ZONE_END:
+    while moment < end:
         if _state(tz, moment + day) == state:
             moment += day
             continue

@@ -476,7 +476,8 @@ async def _write_change(planned: EventChange, slug: str, data: Any, *, actor: Ac
     if partners is not None:
         await _replace_partners(event, partners, actor=actor, now=now)
     if change.rescheduled:  # tell every active registrant, in this same transaction
-        await outbox.queue_event_change(event, now, conn)
+        await outbox.queue_event_change(event, now, conn, before=change.before,
+                                        sessions_before=event.session_list)
     changed = await change.changes()
     if changed:
         await audit.record("event_changed", actor=actor, now=now, client=client,

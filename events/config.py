@@ -70,6 +70,10 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Sender of every message, and the ORGANIZER of calendar invitations."),
     SettingDoc("KAIGI_REMINDER_HOURS", "`24`",
                "How long before each session day the reminder goes out; `0` sends none."),
+    SettingDoc("KAIGI_MAIL_PER_REGISTRATION_HOUR", "`5`",
+               "Mails about one registration in any hour (1 to 1000). Past it, a message "
+               "the attendee caused is skipped when a later one waits, and the latest is "
+               "sent once the hour has room: never lost, the newest state wins."),
 )
 
 
@@ -93,6 +97,7 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = ""
     reminder_lead: timedelta = timedelta(hours=24)
+    mail_per_registration_hour: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool | None = None
@@ -167,6 +172,13 @@ class Settings:
             except ValueError:
                 problems.append(f"KAIGI_REMINDER_HOURS: expected hours from 0 to 1440, "
                                 f"got {raw_hours!r}")
+        mail_cap = 5
+        if raw_cap := env.get("KAIGI_MAIL_PER_REGISTRATION_HOUR", "").strip():
+            if raw_cap.isascii() and raw_cap.isdigit() and 1 <= int(raw_cap) <= 1000:
+                mail_cap = int(raw_cap)
+            else:
+                problems.append(f"KAIGI_MAIL_PER_REGISTRATION_HOUR: expected mails from 1 "
+                                f"to 1000, got {raw_cap!r}")
 
         if problems:
             raise SettingsError(problems)
@@ -182,6 +194,7 @@ class Settings:
             smtp_url=smtp_url,
             mail_from=mail_from,
             reminder_lead=reminder_lead,
+            mail_per_registration_hour=mail_cap,
         )
 
     @property

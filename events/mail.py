@@ -353,6 +353,10 @@ class Facts:
     now: datetime
     position: int | None = None
     invitation: str | None = None  # "REQUEST", "CANCEL" or None
+    sequence: int | None = None  # the invitation's SEQUENCE (None: the event's revision)
+    cancel_uids: tuple[str, ...] = ()  # what a CANCEL removes (sessions of any mode, or gone)
+    template: str = ""  # the message's words, when not those of its purpose
+    plan: CalendarPlan | None = None  # what the message does to the attendee's calendar
     broadcast: Broadcast | None = None
     session: Session | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -388,19 +392,57 @@ def inviter_text(inviter: object) -> str:
     return f"{name} ({address})" if name and address else name or address
 
 
-def invitation_method(purpose: str, registration: Registration, had_request: bool
-                      ) -> str | None:
-    """Which iTIP method a message carries, from what is true when it is sent."""
-    confirmed = registration.status == "confirmed"
-    if purpose in ("confirmed", "promoted", "event_changed"):
-        return "REQUEST" if confirmed else None
-    if purpose == "attendance_changed":
-        return "REQUEST" if confirmed else ("CANCEL" if had_request else None)
-    if purpose == "event_cancelled":
-        return "CANCEL" if confirmed else None
-    if purpose == "cancelled":
-        return "CANCEL" if had_request else None
-    return None
+# Messages about the attendee's place: each one brings their calendar up to date.
+CALENDAR_PURPOSES = ("confirmed", "waitlisted", "promoted", "attendance_changed", "cancelled",
+                     "event_changed", "event_cancelled")
+# Of those, the ones that (re)send the attendee's sessions when they hold a place.
+REQUEST_PURPOSES = ("confirmed", "promoted", "attendance_changed", "event_changed")
+# The words of the separate message that removes sessions from a calendar (see CalendarPlan).
+CALENDAR_REMOVED = "calendar_removed"
+
+
+@dataclass(frozen=True)
+class CalendarPlan:
+    """What a message does to the attendee's calendar, decided when it is sent.
+
+    `held` is what the calendar holds from kaigi (Registration.calendar_uids); `request`
+    the UIDs sent again (the sessions of the attendee's mode, while they hold a confirmed
+    place in an event that takes place); `cancel` what the calendar holds and should not.
+    `sequence` is above every SEQUENCE the attendee got (RFC 5546 3.2.5: a CANCEL must
+    outrank the REQUESTs before it), and never below the event's revision (the feeds').
+    A REQUEST and a CANCEL are two iCalendar objects with a METHOD each, and mail clients
+    act on one invitation per message: the CANCEL then goes first, in a message of its own.
+    """
+
+    held: tuple[str, ...]
+    request: tuple[str, ...]
+    cancel: tuple[str, ...]
+    sequence: int
+
+    @property
+    def separate_cancel(self) -> bool:
+        return bool(self.request and self.cancel)
+
+
+def calendar_plan(purpose: str, registration: Registration, event: Event, host: str, *,
+                  legacy_request: bool = False) -> CalendarPlan:
+    """`legacy_request`: a REQUEST was sent before kaigi kept calendar_uids (the calendar
+    then holds the sessions of the attendee's mode, at a SEQUENCE up to the revision)."""
+    r = registration
+    mode = [calendar.session_uid(s.id, host) for s in event.session_list
+            if s.format in formats_for_mode(r.attendance)]
+    held = tuple(r.calendar_uids or ())
+    floor = r.calendar_sequence + 1
+    if not held and r.calendar_sequence == 0 and legacy_request:
+        held, floor = tuple(mode), event.revision + 1
+    sequence = max(floor, event.revision)
+    if purpose not in CALENDAR_PURPOSES:
+        return CalendarPlan(held, (), (), sequence)
+    takes_place = event.status != "cancelled"
+    wanted = tuple(mode) if r.status == "confirmed" and takes_place else ()
+    request = wanted if purpose in REQUEST_PURPOSES else ()
+    cancel = tuple(uid for uid in held if uid not in wanted)
+    return CalendarPlan(held, request, cancel, sequence)
 
 
 class Composer:
@@ -434,7 +476,7 @@ class Composer:
         r, event = facts.registration, facts.event
         lang = r.locale if r.locale in LANGUAGES else DEFAULT_LANGUAGE
         context = self.context(facts, lang)
-        subject, text, html = self.render(facts.message.purpose, lang, context)
+        subject, text, html = self.render(context["purpose"], lang, context)
 
         headers = self.headers(subject, display_name(r.name), recipient(r), facts)
         msg = headers.msg
@@ -509,22 +551,30 @@ class Composer:
 
     def invitation(self, facts: Facts, lang: str) -> bytes | None:
         r, event = facts.registration, facts.event
-        mode_sessions = [s for s in event.session_list
-                         if s.format in formats_for_mode(r.attendance)]
-        if not facts.invitation or not mode_sessions:
+        if not facts.invitation:
+            return None
+        common: dict[str, Any] = {
+            "organizer": self.sender.addr_spec, "attendee": recipient(r),
+            "attendee_name": display_name(r.name), "base_url": self.settings.base_url,
+            "lang": lang, "changed_at": max(facts.message.created_at, r.updated_at),
+            "sequence": facts.sequence}
+        if facts.invitation == "CANCEL":
+            # Never a stream link: what is cancelled is over for this attendee.
+            return calendar.build_invitation(event, r.attendance, "", method="CANCEL",
+                                             uids=facts.cancel_uids or None, **common)
+        if not any(s.format in formats_for_mode(r.attendance) for s in event.session_list):
             return None
         # The stream link reaches confirmed online attendees of an event that takes place,
         # and nobody else: not a cancellation, not the waiting list, not a postponed event.
         entitled = (r.status == "confirmed" and r.attendance == "online"
                     and event.status not in ("cancelled", "postponed"))
         return calendar.build_invitation(
-            event, r.attendance, event.stream_url if entitled else "", method=facts.invitation,
-            organizer=self.sender.addr_spec, attendee=recipient(r),
-            attendee_name=display_name(r.name), base_url=self.settings.base_url, lang=lang,
-            changed_at=max(facts.message.created_at, r.updated_at))
+            event, r.attendance, event.stream_url if entitled else "", method="REQUEST",
+            **common)
 
     def context(self, facts: Facts, lang: str) -> dict[str, Any]:
-        r, event, purpose = facts.registration, facts.event, facts.message.purpose
+        r, event = facts.registration, facts.event
+        purpose = facts.template or facts.message.purpose
         base = self.settings.base_url
         tz = ZoneInfo(event.timezone)
         title = pick(event.title_ja, event.title_en, lang)
@@ -552,7 +602,8 @@ class Composer:
             "attendance_mode": r.attendance,
             "position": facts.position, "sessions": sessions,
             "timezone": event.timezone,
-            "show_details": purpose not in ("cancelled", "event_cancelled", "broadcast"),
+            "show_details": purpose not in ("cancelled", "event_cancelled", "broadcast",
+                                            CALENDAR_REMOVED),
             "stream_url": event.stream_url if online and event.stream_url else "",
             "qr_cid": "", "has_invitation": bool(facts.invitation),
             "invitation_method": facts.invitation or "",
@@ -561,6 +612,10 @@ class Composer:
             "link_url": "",
             # Who cancelled (the cancelled message words an organizer's cancellation apart).
             "cancelled_by": r.cancelled_by, "cancel_reason": r.cancel_reason,
+            "removed": removed_sessions(event, facts.cancel_uids, self.settings.host, lang)
+            if purpose == CALENDAR_REMOVED else [],
+            "changes": change_lines(facts.message.payload, r.attendance, tz, lang)
+            if purpose == "event_changed" else [],
         }
         if purpose in QR_PURPOSES and confirmed and r.attendance == "venue":
             context["qr_cid"] = make_msgid("ticket-qr", domain=self.settings.host)[1:-1]
@@ -574,6 +629,65 @@ class Composer:
             context["broadcast_body"] = pick(b.body_ja, b.body_en, lang)
             context["unsubscribe_url"] = unsubscribe_url(self.settings, r.id)
         return context
+
+
+def removed_sessions(event: Event, uids: tuple[str, ...], host: str, lang: str) -> list[str]:
+    """The sessions a calendar cancellation removes, one line each, as the attendee knew them."""
+    tz = ZoneInfo(event.timezone)
+    wanted = set(uids)
+    lines = []
+    for s in event.session_list:
+        if calendar.session_uid(s.id, host) in wanted:
+            wanted.discard(calendar.session_uid(s.id, host))
+            title = pick(s.title_ja, s.title_en, lang)
+            lines.append(span(s.starts_at, s.ends_at, tz, lang) + (f"  {title}" if title else ""))
+    lines += [translate("mail_removed_gone", lang)] * len(wanted)
+    return lines
+
+
+def change_lines(payload: object, mode: str, tz: ZoneInfo, lang: str) -> list[str]:
+    """What an event change altered for this attendee, old → new, from the summary
+    outbox.queue_event_change put in the message (the sessions of their mode only; the
+    place only for those at the venue)."""
+    changes = payload.get("changes") if isinstance(payload, dict) else None
+    if not isinstance(changes, dict):
+        return []
+
+    def t(key: str, **values: str) -> str:
+        return translate(key, lang, **values)
+
+    lines = []
+    status = changes.get("status")
+    if isinstance(status, list) and len(status) == 2:
+        old, new = (t(f"event_status_{v}") for v in status)
+        lines.append(t("mail_change_status", old=old, new=new))
+    formats = formats_for_mode(mode)
+    for pair in changes.get("sessions") or []:
+        before, after = (x if isinstance(x, dict) and x.get("format") in formats else None
+                         for x in pair)
+        if before is None and after is None:
+            continue
+        named = after or before
+        assert named is not None
+        title = pick(str(named.get("title_ja", "")), str(named.get("title_en", "")), lang)
+        prefix = f"{title}: " if title else ""
+        if before is None or after is None:
+            key = "mail_change_added" if before is None else "mail_change_removed"
+            lines.append(prefix + t(key, when=_span_of(named, tz, lang)))
+            continue
+        if (before["starts_at"], before["ends_at"]) != (after["starts_at"], after["ends_at"]):
+            lines.append(prefix + t("mail_change_time", old=_span_of(before, tz, lang),
+                                    new=_span_of(after, tz, lang)))
+        if mode == "venue" and before.get("place") != after.get("place"):
+            none = t("mail_change_unset")
+            lines.append(prefix + t("mail_change_place", old=before.get("place") or none,
+                                    new=after.get("place") or none))
+    return lines
+
+
+def _span_of(snapshot: dict[str, Any], tz: ZoneInfo, lang: str) -> str:
+    return span(datetime.fromisoformat(snapshot["starts_at"]),
+                datetime.fromisoformat(snapshot["ends_at"]), tz, lang)
 
 
 def recipient(addressee: Registration | User) -> str:

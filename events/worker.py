@@ -28,7 +28,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events import catalogue, mail, outbox
+from events import catalogue, db, mail, outbox
 from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
 from events.models import Event, Notification, Session, User
@@ -45,7 +45,24 @@ from events.registration import waitlist_position
 
 log = logging.getLogger("kaigi.worker")
 
-REQUEST_PURPOSES = ("confirmed", "promoted", "attendance_changed", "event_changed")
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Not now: due again at `until` (the mail cap), the attempt not counted."""
+
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a delivery, and the attendee's calendar once it has left:
+    (SEQUENCE, UIDs held), or None when it does not touch the calendar."""
+
+    email: mail.Composed
+    calendar: tuple[int, list[str]] | None
 
 
 # ---- transports --------------------------------------------------------------------------------
@@ -234,6 +251,7 @@ class Worker:
         self.clock = clock
         self.composer = mail.Composer(settings)
         self.sender = self.composer.sender.addr_spec
+        # "deferred" (held back by the mail cap) appears once a message was.
         self.stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
         self._next_reminders = 0.0
 
@@ -298,9 +316,15 @@ class Worker:
             self.stats["skipped"] += 1
             log.info("skipped #%d %s: %s", message.id, message.purpose, facts)
             return
+        if isinstance(facts, Deferred):
+            await outbox.defer(message.id, self.name, facts.until, facts.reason)
+            self.stats["deferred"] = self.stats.get("deferred", 0) + 1
+            log.info("deferred #%d %s to %s: %s", message.id, message.purpose,
+                     facts.until.isoformat(), facts.reason)
+            return
         try:
             recipient = mail.recipient(facts.addressee)
-            email = self.composer.compose(facts)
+            outgoing = self.outgoing(facts)
         except mail.InvalidRecipient as exc:
             await self.settle_failure(message, classify(exc), now)
             return
@@ -312,21 +336,44 @@ class Worker:
         try:
             # Serialized as it is sent and read back: headers or parts other than those
             # composed (a name that became a header) and it never leaves, nor is retried.
-            mail.wire(email)
+            for out in outgoing:
+                mail.wire(out.email)
         except mail.Unsafe as exc:
             log.error("refused #%d %s: %s", message.id, message.purpose, exc)
             await self.settle_failure(message, classify(exc), now)
             return
-        try:
-            await self.transport.send(email, self.sender, recipient)
-        except Exception as exc:
-            await self.settle_failure(message, classify(exc), now)
-            return
+        for out in outgoing:
+            try:
+                await self.transport.send(out.email, self.sender, recipient)
+            except Exception as exc:
+                await self.settle_failure(message, classify(exc), now)
+                return
+            if out.calendar is not None and isinstance(facts, mail.Facts):
+                # What left is what the calendar holds: a retry decides from there.
+                await outbox.record_calendar(facts.registration.id, *out.calendar)
         if await outbox.mark_sent(message.id, self.name, self.clock()):
             self.stats["sent"] += 1
             log.info("sent #%d %s %s", message.id, message.purpose, facts.message_id)
         else:
             log.warning("sent #%d, but its lease had passed to another worker", message.id)
+
+    def outgoing(self, facts: mail.Facts | mail.AccountFacts) -> list[Outgoing]:
+        """The message, preceded by a calendar cancellation of its own when sessions leave
+        the attendee's calendar while others are sent to it (one METHOD per message)."""
+        if isinstance(facts, mail.AccountFacts) or facts.plan is None:
+            return [Outgoing(self.composer.compose(facts), None)]
+        plan, found = facts.plan, []
+        kept = [uid for uid in plan.held if uid not in plan.cancel]
+        if plan.separate_cancel:
+            local, _, domain = facts.message_id.strip("<>").rpartition("@")
+            removal = replace(facts, template=mail.CALENDAR_REMOVED, invitation="CANCEL",
+                              cancel_uids=plan.cancel, sequence=plan.sequence,
+                              message_id=f"<{local}.calendar@{domain}>")
+            found.append(Outgoing(self.composer.compose(removal), (plan.sequence, kept)))
+        sequence = facts.sequence if facts.sequence is not None else plan.sequence
+        held = list(plan.request) if plan.request else kept
+        found.append(Outgoing(self.composer.compose(facts), (sequence, held)))
+        return found
 
     async def settle_failure(self, message: Notification, failure: Failure,
                              now: datetime) -> None:
@@ -343,7 +390,7 @@ class Worker:
             log.info("retry #%d at %s: %s", message.id, at.isoformat(), failure.reason)
 
     async def facts(self, message: Notification, events: dict[int, Event],
-                    now: datetime) -> mail.Facts | mail.AccountFacts | str:
+                    now: datetime) -> mail.Facts | mail.AccountFacts | str | Deferred:
         """What the message is made of, or why it should not be sent any more."""
         if message.user is not None:
             return await self.account_facts(message, message.user, now)
@@ -364,15 +411,55 @@ class Worker:
             session = await Session.get_or_none(id=message.revision, event_id=event.id)
             if session is None or session.starts_at <= now:
                 return "the session was removed or has started"
-        had_request = await Notification.filter(
-            registration_id=r.id, purpose__in=REQUEST_PURPOSES, status="sent",
-            id__lt=message.id).exists()
+        if (capped := await self.mail_cap(message, r.id, now)) is not None:
+            return capped
+        plan = None
+        if message.purpose in mail.CALENDAR_PURPOSES:
+            legacy = not r.calendar_uids and r.calendar_sequence == 0 and await (
+                Notification.filter(registration_id=r.id, purpose__in=mail.REQUEST_PURPOSES,
+                                    status="sent", id__lt=message.id).exists())
+            plan = mail.calendar_plan(message.purpose, r, event, self.settings.host,
+                                      legacy_request=legacy)
+        invitation: str | None = None
+        sequence: int | None = None
+        cancel_uids: tuple[str, ...] = ()
+        if plan is not None and plan.request:
+            invitation, sequence = "REQUEST", plan.sequence + int(plan.separate_cancel)
+        elif plan is not None and plan.cancel:
+            invitation, sequence, cancel_uids = "CANCEL", plan.sequence, plan.cancel
+        elif plan is not None:
+            sequence = plan.sequence
         return mail.Facts(
             message=message, registration=r, event=event,
             message_id=await self.message_id(message), now=now,
-            position=await waitlist_position(r),
-            invitation=mail.invitation_method(message.purpose, r, had_request),
-            broadcast=message.broadcast, session=session)
+            position=await waitlist_position(r), invitation=invitation, sequence=sequence,
+            cancel_uids=cancel_uids, plan=plan, broadcast=message.broadcast, session=session)
+
+    async def mail_cap(self, message: Notification, registration_id: int,
+                       now: datetime) -> str | Deferred | None:
+        """At most `mail_per_registration_hour` mails about one registration in any hour.
+
+        Over it, a message the attendee causes (their registration's state) is skipped when
+        a later one about the registration waits (that one says what is true then), and
+        the latest is deferred until the hour has room: never lost, only later.
+        """
+        if message.purpose not in outbox.REGISTRATION_PURPOSES:
+            return None
+        cap = self.settings.mail_per_registration_hour
+        recent: list[datetime] = await db.column(Notification.filter(
+            registration_id=registration_id, status="sent", sent_at__gt=now - HOUR,
+        ).order_by("-sent_at").limit(cap), "sent_at")
+        if len(recent) < cap:
+            return None
+        later = await Notification.filter(
+            registration_id=registration_id, purpose__in=outbox.REGISTRATION_PURPOSES,
+            id__gt=message.id, status__in=("pending", "sending")).order_by("-id").first()
+        if later is not None:
+            return (f"{cap} mails about this registration in the last hour: a later one "
+                    f"(#{later.id} {later.purpose}) says what is true then")
+        return Deferred(recent[-1] + HOUR, f"{cap} mails about this registration in the "
+                                           "last hour: the latest state goes out when the "
+                                           "hour has room")
 
     async def account_facts(self, message: Notification, user: User,
                             now: datetime) -> mail.AccountFacts | str:
@@ -393,6 +480,11 @@ class Worker:
                         f"@{self.settings.host}>")
 
 
+# Messages about taking part that make no sense once the event is called off.
+OVERTAKEN_BY_CANCELLATION = ("confirmed", "waitlisted", "promoted", "attendance_changed",
+                             "reminder", "event_changed")
+
+
 async def stale_reason(message: Notification, event: Event, now: datetime) -> str | None:
     """A message overtaken by events: said otherwise since, or about nothing any more."""
     r, purpose = message.registration, message.purpose
@@ -404,6 +496,9 @@ async def stale_reason(message: Notification, event: Event, now: datetime) -> st
         return "the attendee registered again before delivery"
     if purpose == "waitlisted" and r.status == "confirmed":
         return "promoted before delivery (the promotion message follows)"
+    if purpose in OVERTAKEN_BY_CANCELLATION and event.status == "cancelled":
+        # Never a REQUEST for a cancelled event: its cancellation message says what is true.
+        return "the event was cancelled before delivery (its cancellation message says so)"
     if purpose != "broadcast" and event.ends_at is not None and event.ends_at < now:
         return "the event is over"
     if purpose == "reminder" and (r.status != "confirmed"

@@ -558,3 +558,47 @@ def stub_event(i: int, starts: list[datetime], timezone: str = "Europe/Berlin") 
         for n, start in enumerate(starts)]
     event.partner_list = []  # type: ignore[attr-defined]
     return event
+
+
+@pytest.mark.parametrize("tzid", ["Europe/Berlin", "America/New_York", "Australia/Sydney",
+                                  "Pacific/Chatham", "America/Santiago"])
+def test_daylight_saving_continues_past_2037(tzid):
+    """An event in 2040 (and later) keeps its local times: the zone's rule goes on as an
+    RRULE, or as RDATEs for a rule of another shape (Santiago)."""
+    rng = random.Random(tzid)
+    hours = 22 * 365 * 24
+    starts = [datetime(2038, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randrange(hours))
+              for _ in range(60)]
+    event = stub_event(0, starts, timezone=tzid)
+    body = calendar.build_calendar([event], uid="u@example.org", name="x", lang="en",
+                                   base_url="https://example.org", timezone=tzid)
+    expected = {f"session-{s.id}@example.org": (s.starts_at, s.ends_at)
+                for s in event.session_list}  # type: ignore[attr-defined]
+    assert all_parsers_agree(body) == expected
+    if tzid in ("Europe/Berlin", "America/New_York"):
+        assert b"RRULE:FREQ=YEARLY;BYDAY=" in body
+
+
+# Line separators other than CR/LF, and the control characters that are not tab or LF.
+CONTROLS = "\x0b\x0c\x85\u2028\u2029\x1b\x7f\x9b\x00"
+
+
+def test_control_characters_never_reach_calendar_text():
+    event = stub_event(0, [datetime(2030, 5, 1, 1, tzinfo=UTC)])
+    event.title_en = f"Kick{CONTROLS}off"
+    event.summary_en = "one\x0btwo\u2028three\x85four\x0cfive\x1bsix"
+    event.venue_name = f"Hall{CONTROLS}A"
+    feed = calendar.build_calendar([event], uid="u@example.org", name=f"Feed{CONTROLS}",
+                                   lang="en", base_url="https://example.org")
+    invite = calendar.build_invitation(
+        event, "venue", "", method="REQUEST", organizer="o@example.org",
+        attendee="a@example.org", attendee_name="A", base_url="https://example.org",
+        lang="en", changed_at=datetime(2030, 1, 1, tzinfo=UTC))
+    for body in (feed, invite):
+        text = body.decode()
+        assert not any(c in text for c in CONTROLS), [c for c in CONTROLS if c in text]
+        check_raw(body)
+    [vevent] = icalendar.Calendar.from_ical(feed).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Kick\n\n\n\n\noff"
+    assert str(vevent["DESCRIPTION"]).startswith("one\ntwo\nthree\nfour\nfivesix")
+    all_parsers_agree(feed)

@@ -192,12 +192,15 @@ async def test_invitation_has_the_feed_uids_and_the_itip_properties(client, data
     ics = calendar_bytes(smtp_server.received[0].message)
     cal = icalendar.Calendar.from_ical(ics)
     assert cal["METHOD"] == "REQUEST"
-    event = await Event.get(slug="sym")
     feed = icalendar.Calendar.from_ical((await client.get("/events/sym.ics")).content)
     assert sorted(str(e["UID"]) for e in cal.events) == sorted(
         str(e["UID"]) for e in feed.events), "the same UIDs as the event's feed"
+    # The attendee's own SEQUENCE, kept with what their calendar now holds.
+    registration = await Registration.get(email="taro1@example.jp")
+    assert registration.calendar_sequence == 1
+    assert sorted(registration.calendar_uids) == sorted(str(e["UID"]) for e in cal.events)
     for vevent in cal.events:
-        assert vevent["SEQUENCE"] == event.revision
+        assert vevent["SEQUENCE"] == registration.calendar_sequence
         assert str(vevent["ORGANIZER"]) == "mailto:noreply@testserver"
         attendee = vevent["ATTENDEE"]
         assert str(attendee) == "mailto:taro1@example.jp"
@@ -206,8 +209,7 @@ async def test_invitation_has_the_feed_uids_and_the_itip_properties(client, data
     assert itip_check(ics) == {"valid": True, "method": "REQUEST", "errors": []}
     parsed = ical_js(ics)
     assert {e["uid"] for e in parsed["events"]} == {str(e["UID"]) for e in cal.events}
-    assert all(e["zone"] == "Asia/Tokyo" and e["sequence"] == event.revision
-               for e in parsed["events"])
+    assert all(e["zone"] == "Asia/Tokyo" and e["sequence"] == 1 for e in parsed["events"])
 
 
 async def test_organizer_is_the_from_address(client, database, smtp_server):
@@ -292,7 +294,7 @@ async def test_event_change_raises_sequence_for_every_active_registrant(client, 
     assert str(confirmed["Subject"]) == "【変更のお知らせ】テストイベント"
     [vevent] = icalendar.Calendar.from_ical(calendar_bytes(confirmed)).events
     assert str(vevent["UID"]) == calendar.session_uid(session.id, "testserver")
-    assert vevent["SEQUENCE"] == 1
+    assert vevent["SEQUENCE"] == 2, "above the confirmation's 1"
     assert vevent.start.astimezone(UTC) == later.replace(microsecond=0)
     assert itip_check(calendar_bytes(confirmed))["valid"]
     assert "text/calendar" not in str(structure(changed["taro2@example.jp"]))
@@ -313,7 +315,8 @@ async def test_event_cancelled_sends_cancel(client, admin, database, smtp_server
     ics = calendar_bytes(message)
     cal = icalendar.Calendar.from_ical(ics)
     assert cal["METHOD"] == "CANCEL"
-    assert [(str(e["STATUS"]), e["SEQUENCE"]) for e in cal.events] == [("CANCELLED", 1)]
+    # Above the confirmation's REQUEST (1), whatever the event's revision says.
+    assert [(str(e["STATUS"]), e["SEQUENCE"]) for e in cal.events] == [("CANCELLED", 2)]
     assert itip_check(ics) == {"valid": True, "method": "CANCEL", "errors": []}
     assert [e["status"] for e in ical_js(ics)["events"]] == ["CANCELLED"]
 

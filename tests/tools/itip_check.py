@@ -3,7 +3,9 @@
 Runs under Debian's own Python with python3-gi and gir1.2-ical-3.0, not in the test
 environment: `python3 tests/tools/itip_check.py < invite.ics`. Prints JSON:
 {"valid": bool, "method": str, "errors": [...]} where errors are libical's X-LIC-ERROR
-properties (parse problems and broken iTIP rules).
+properties (parse problems and broken iTIP rules). With `--many`, stdin is a JSON list of
+iCalendar texts and the answer a list of those objects, in order (one interpreter start
+for a whole table of invitations).
 """
 
 import json
@@ -29,18 +31,26 @@ def errors_of(component):
     return found
 
 
-def main():
-    text = sys.stdin.buffer.read().decode("utf-8")
-    component = ICalGLib.Component.new_from_string(text)
+def check(text):
+    try:
+        component = ICalGLib.Component.new_from_string(text)
+    except TypeError:  # the bindings raise instead of returning None on some versions
+        component = None
     if component is None:
-        print(json.dumps({"valid": False, "method": None, "errors": ["does not parse"]}))
-        return
+        return {"valid": False, "method": None, "errors": ["does not parse"]}
     passed = bool(ICalGLib.restriction_check(component))
     method = component.get_method()
     errors = errors_of(component)
-    print(json.dumps({"valid": passed and not errors,
-                      "method": ICalGLib.Property.method_to_string(method),
-                      "errors": errors}, ensure_ascii=False))
+    return {"valid": passed and not errors,
+            "method": ICalGLib.Property.method_to_string(method), "errors": errors}
+
+
+def main():
+    data = sys.stdin.buffer.read().decode("utf-8")
+    if sys.argv[1:] == ["--many"]:
+        print(json.dumps([check(text) for text in json.loads(data)], ensure_ascii=False))
+    else:
+        print(json.dumps(check(data), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ row for good (sent, failed, skipped) empties it.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from events.vocabulary import ATTENDANCE_MODES, formats_for_mode
 RegistrationPurpose = Literal["confirmed", "waitlisted", "promoted", "attendance_changed",
                               "cancelled"]
 Purpose = Literal[RegistrationPurpose, "event_changed", "event_cancelled", "reminder",
-                  "broadcast"]
+                  "broadcast", "ticket_link"]
 REGISTRATION_PURPOSES: tuple[RegistrationPurpose, ...] = get_args(RegistrationPurpose)
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 # Mail to a console user: no event, so never among an event's messages (PURPOSES).
@@ -292,18 +293,55 @@ async def mark_sent(message_id: int, worker: str, now: datetime) -> bool:
 
 async def mark_failed(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="failed", claimed_until=None, last_error=reason[:2000], payload={}))
+        status="failed", claimed_until=None, last_error=shown_error(reason), payload={}))
 
 
 async def mark_skipped(message_id: int, worker: str, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
-        status="skipped", claimed_until=None, last_error=reason[:2000], payload={}))
+        status="skipped", claimed_until=None, last_error=shown_error(reason), payload={}))
 
 
 async def mark_retry(message_id: int, worker: str, at: datetime, reason: str) -> bool:
     return bool(await _held(message_id, worker).update(
         status="pending", next_attempt_at=at, claimed_until=None, claimed_by="",
-        last_error=reason[:2000]))
+        last_error=shown_error(reason)))
+
+
+# `last_error` is shown to organizers (console, API): the network behind the mail server is
+# the operator's business, kept in the worker's log. Failures to reach the server become a
+# plain sentence; addresses and host names left in any other text are masked.
+_UNREACHABLE = [
+    (re.compile(r"timed out|timeout", re.I), "the mail server did not answer in time"),
+    (re.compile(r"refused|errno (?:111|61)\b", re.I), "connection refused by the mail server"),
+    (re.compile(r"name or service not known|nodename nor servname|getaddrinfo|"
+                r"name resolution|errno -[235]\b", re.I),
+     "the mail server's name could not be resolved"),
+    (re.compile(r"unreachable|no route", re.I), "the mail server cannot be reached"),
+]
+_CONNECTING = re.compile(r"connect|errno|\bOSError|disconnected", re.I)
+_IP = re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?"
+                 r"|\[?(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])\]?", re.I)
+# In a server's reply, a dotted name not after "@" (a recipient's domain stays).
+_HOST = re.compile(r"(?<![\w.@=-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*"
+                   r"[a-z0-9](?![\w@-])", re.I)
+_REPLY = re.compile(r"\d{3}[ -]")
+
+
+def shown_error(reason: str) -> str:
+    """What organizers may read of a delivery failure: SMTP replies and kaigi's own reasons
+    as they are, but never the mail server's address, its host name or port."""
+    head, _, text = reason.rpartition("gave up after ")
+    if head == "" and text != reason:
+        attempts, _, rest = text.partition(": ")
+        return f"gave up after {attempts}: {shown_error(rest)}"[:2000]
+    reply = bool(_REPLY.match(reason))
+    if _CONNECTING.search(reason) and not reply:
+        for pattern, sentence in _UNREACHABLE:
+            if pattern.search(reason):
+                return sentence
+        return "the connection to the mail server failed"
+    shown = _IP.sub("[mail server]", reason)
+    return (_HOST.sub("[mail server]", shown) if reply else shown)[:2000]
 
 
 async def defer(message_id: int, worker: str, at: datetime, reason: str) -> bool:

@@ -27,7 +27,7 @@ EventStatus = Literal["draft", "tentative", "scheduled", "postponed", "cancelled
 SessionFormat = Literal["in_person", "hybrid", "online"]
 PartnerRole = Literal["organizer", "co_host", "supporter", "sponsor", "cooperator"]
 AttendanceMode = Literal["venue", "online"]
-RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
+RegistrationStatus = Literal["confirmed", "unconfirmed", "waitlisted", "cancelled"]
 MessageStatus = Literal["pending", "sending", "sent", "failed", "skipped"]
 KeyRole = Literal["admin", "organizer", "checkin", "partner"]
 
@@ -167,6 +167,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attendance_venue": {"ja": "会場参加", "en": "At the venue"},
     "attendance_online": {"ja": "オンライン参加", "en": "Online"},
     "registration_status_confirmed": {"ja": "参加確定", "en": "Confirmed"},
+    "registration_status_unconfirmed": {"ja": "メール確認待ち", "en": "Email not confirmed"},
     "registration_status_waitlisted": {"ja": "キャンセル待ち", "en": "Waiting list"},
     "registration_status_cancelled": {"ja": "キャンセル済み", "en": "Cancelled"},
     # Calendar feeds
@@ -233,9 +234,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "en": "This event is cancelled."},
     "refused_event_postponed": {"ja": "このイベントは延期になりました。",
                                 "en": "This event is postponed."},
-    "refused_already_registered": {"ja": "このメールアドレスは既に登録されています。登録時のメールにあるチケットのリンクをご確認ください。",
-                                   "en": "This email address is already registered. "
-                                         "Use the ticket link from your confirmation."},
+    "refused_already_registered": {"ja": "このメールアドレスは既に登録されています。チケットのリンクをこのアドレスにお送りしました。",
+                                   "en": "This email address is already registered; we "
+                                         "have mailed its ticket link to it."},
     "refused_attendance_not_offered": {"ja": "この参加方法は選択できません。",
                                        "en": "This way of attending is not offered."},
     "refused_registration_cancelled": {"ja": "この登録はキャンセル済みです。",
@@ -306,6 +307,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "result_duplicate": {"ja": "重複入場", "en": "Duplicate entry"},
     "result_cancelled": {"ja": "キャンセル済み", "en": "Cancelled"},
     "result_waitlisted": {"ja": "キャンセル待ち（未確定）", "en": "Waiting list, not confirmed"},
+    "result_unconfirmed": {"ja": "メール確認待ち（未確定）", "en": "Email not confirmed yet"},
     "result_online_only": {"ja": "オンライン参加の登録", "en": "Registered to attend online"},
     "result_wrong_day": {"ja": "本日の受付対象外", "en": "Not for today"},
     "result_wrong_event": {"ja": "別イベントのチケット", "en": "Ticket for another event"},
@@ -1216,6 +1218,164 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ev_back_to_editor": {"ja": "編集に戻る", "en": "Back to the editor"},
     "invalid_date_and_time": {"ja": "日付と時刻の両方を入力してください。",
                               "en": "needs both a date and a time"},
+    # ---- public pages: registration state, search, venue, calendar, sharing (api/pages.py) --
+    "avail_open": {"ja": "受付中", "en": "Open for registration"},
+    "avail_few_left": {"ja": "残りわずか", "en": "Few seats left"},
+    "avail_full": {"ja": "満席（キャンセル待ち）", "en": "Full (waiting list)"},
+    "avail_not_open": {"ja": "受付前", "en": "Not open yet"},
+    "avail_not_open_at": {"ja": "受付前（{when} 開始）", "en": "Not open yet (opens {when})"},
+    "avail_closed": {"ja": "受付終了", "en": "Registration closed"},
+    "avail_ended": {"ja": "終了", "en": "Ended"},
+    "avail_cancelled": {"ja": "中止", "en": "Cancelled"},
+    "avail_postponed": {"ja": "延期", "en": "Postponed"},
+    "avail_seats_open": {"ja": "受付中", "en": "open"},
+    "avail_seats_left": {"ja": "残り {n} 席", "en": "{n} seats left"},
+    "avail_seats_few": {"ja": "残りわずか（残り {n} 席）", "en": "few seats left ({n})"},
+    "avail_seats_full": {"ja": "満席（キャンセル待ち）", "en": "full (waiting list)"},
+    "avail_mode": {"ja": "{mode}：{seats}", "en": "{mode}: {seats}"},
+    "register_waitlist": {"ja": "キャンセル待ちに登録", "en": "Join the waiting list"},
+    "avail_deadline": {"ja": "受付締切: {when}", "en": "Registration closes: {when}"},
+    "avail_waitlist_note": {
+        "ja": "満席の参加方法を選ぶと、キャンセル待ちとして登録されます（席が空くと順番に繰り上がります）。",
+        "en": "If you choose a way of attending that is full, you join its waiting list "
+              "(people move up in order as seats free up)."},
+    "starts_at": {"ja": "開始", "en": "Starts"},
+    "starts_at_postponed": {"ja": "当初の開始", "en": "Was to start"},
+    "organizer": {"ja": "主催", "en": "Organizer"},
+    "online_only": {"ja": "オンライン", "en": "Online"},
+    "venue_and_online": {"ja": "{venue}・オンライン", "en": "{venue} and online"},
+    "venue_map": {"ja": "地図を開く", "en": "Open a map"},
+    "venue_address": {"ja": "住所", "en": "Address"},
+    "venue_address_local": {"ja": "住所（日本語）", "en": "Address in Japanese"},
+    "contact": {"ja": "問い合わせ先", "en": "Contact"},
+    "search_heading": {"ja": "イベントを探す", "en": "Find events"},
+    "search_q": {"ja": "キーワード", "en": "Keywords"},
+    "search_format": {"ja": "開催形式", "en": "Format"},
+    "search_org": {"ja": "団体", "en": "Organization"},
+    "search_month": {"ja": "開催月", "en": "Month"},
+    "search_any": {"ja": "すべて", "en": "Any"},
+    "search_filters": {"ja": "絞り込み（開催形式・団体・シリーズ・開催月）",
+                       "en": "Filters (format, organization, series, month)"},
+    "search_submit": {"ja": "検索", "en": "Search"},
+    "search_clear": {"ja": "条件をクリア", "en": "Clear filters"},
+    "search_results": {"ja": "検索結果", "en": "Search results"},
+    "search_count": {"ja": "{n} 件", "en": "{n} found"},
+    "search_more": {"ja": "さらに表示", "en": "More results"},
+    "search_no_match": {"ja": "条件に合うイベントはありません。",
+                        "en": "No events match these filters."},
+    "calendar_add_google": {"ja": "Google カレンダーに追加", "en": "Add to Google Calendar"},
+    "calendar_add_google_session": {"ja": "Google カレンダーに追加: {when}",
+                                    "en": "Add to Google Calendar: {when}"},
+    "calendar_add_ics": {"ja": "カレンダーファイル (.ics) をダウンロード（Apple カレンダー・Outlook など）",
+                         "en": "Download a calendar file (.ics) for Apple Calendar, "
+                               "Outlook and others"},
+    "calendar_subscribe_note": {
+        "ja": "購読すると、日時や会場が変わったときもカレンダーが自動で更新されます。",
+        "en": "Subscribing keeps your calendar up to date when times or places change."},
+    "calendar_subscribe_google": {"ja": "Google カレンダーで購読",
+                                  "en": "Subscribe in Google Calendar"},
+    # Registering twice, and "lost your ticket link?" (events.registration, api.ticket_link)
+    "console_mail_purpose_ticket_link": {"ja": "チケットのリンク", "en": "Ticket link"},
+    "attendees_purpose_ticket_link": {"ja": "チケットのリンク", "en": "Ticket link"},
+    "lost_link_heading": {"ja": "チケットのリンクをなくしたときは",
+                          "en": "Lost your ticket link?"},
+    "lost_link_hint": {
+        "ja": "登録したメールアドレスを入力してください。このイベントに登録されていれば、"
+              "チケットのリンクをそのアドレスにお送りします。",
+        "en": "Enter the email address you registered with. If it is registered for this "
+              "event, we mail its ticket link to it."},
+    "lost_link_submit": {"ja": "リンクを送る", "en": "Mail me the link"},
+    "lost_link_sent": {
+        "ja": "このメールアドレスがこのイベントに登録されていれば、チケットのリンクをお送りしました"
+              "（同じ登録へのお送りは1時間に1回までです）。届かない場合は迷惑メールフォルダもご確認ください。",
+        "en": "If this address is registered for the event, we have mailed its ticket link "
+              "to it (at most once an hour). If nothing arrives, check your spam folder."},
+    "lost_link_title": {"ja": "チケットのリンクの再送", "en": "Mail my ticket link again"},
+    "lost_link_confirm": {"ja": "確認のため、もう一度「リンクを送る」を押してください。",
+                          "en": "To confirm, press \"Mail me the link\" once more."},
+    # ---- privacy: the notice, consent, retention, the attendee's data (events/privacy.py,
+    # api/privacy.py, templates/_privacy.html, erase.html) ---------------------------------
+    "privacy_heading": {"ja": "個人情報の取り扱い", "en": "Privacy notice"},
+    "privacy_purpose": {"ja": "利用目的", "en": "Purpose"},
+    "privacy_purpose_default": {
+        "ja": "このイベントの参加受付、参加者への連絡、当日の受付と参加者数の集計のため",
+        "en": "To register you for this event, send you messages about it, admit you at "
+              "the door and count attendance"},
+    "privacy_joint_use": {"ja": "利用する者", "en": "Who uses it"},
+    "privacy_joint_users": {"ja": "主催者と共催者（{users}）が共同で利用します。",
+                            "en": "Used jointly by the organizer and the co-hosts {users}."},
+    "privacy_joint_none": {"ja": "主催者のみが利用し、第三者には提供しません。",
+                           "en": "Used by the organizer only, never shared with anyone else."},
+    "privacy_retention": {"ja": "保存期間", "en": "How long it is kept"},
+    "privacy_retention_days": {
+        "ja": "イベント最終日の翌日から {days} 日後に、氏名・メールアドレスなどを消去します。",
+        "en": "{days} days after the event's last day, your name, email and other details "
+              "are erased."},
+    "privacy_version": {"ja": "版 {n}", "en": "Version {n}"},
+    "your_data_heading": {"ja": "あなたのデータ", "en": "Your data"},
+    "your_data_note": {"ja": "この登録について保存している情報をすべてダウンロードするか、消去を依頼できます。",
+                       "en": "Download everything kept about this registration, or have it "
+                             "erased."},
+    "your_data_export": {"ja": "データをダウンロード（JSON）", "en": "Download my data (JSON)"},
+    "your_data_erase": {"ja": "データを消去する", "en": "Erase my data"},
+    "your_data_erased": {"ja": "この登録の個人情報は {when} に消去されました。",
+                         "en": "The personal data of this registration was erased on {when}."},
+    "your_data_consent": {"ja": "同意した個人情報の取り扱い: 版 {n}（{when}）",
+                          "en": "Privacy notice agreed to: version {n} ({when})"},
+    "erase_title": {"ja": "データの消去", "en": "Erase my data"},
+    "erase_confirm_upcoming": {
+        "ja": "登録をキャンセルし（席はキャンセル待ちの方に回ります）、氏名・メールアドレス・所属などを消去します。元に戻せません。",
+        "en": "Your registration is cancelled (its seat goes to the waiting list) and your "
+              "name, email and affiliation are erased. This cannot be undone."},
+    "erase_confirm_past": {
+        "ja": "氏名・メールアドレス・所属などを消去します。参加人数の集計には残ります。元に戻せません。",
+        "en": "Your name, email and affiliation are erased; the attendance count keeps "
+              "you as a number. This cannot be undone."},
+    "erase_yes": {"ja": "消去する", "en": "Yes, erase"},
+    "erase_no": {"ja": "戻る", "en": "Go back"},
+    "audit_registrations_purged": {"ja": "保存期間切れの個人情報の消去",
+                                   "en": "Personal data purged (retention)"},
+    "audit_registration_data_exported": {"ja": "参加者によるデータの書き出し",
+                                         "en": "Attendee downloaded their data"},
+    "audit_registration_erased": {"ja": "参加者によるデータの消去",
+                                  "en": "Attendee erased their data"},
+    # Abuse limits: rate limits, the proof-of-work challenge, Idempotency-Key
+    "refused_rate_limited": {
+        "ja": "このネットワークからの登録が短時間に多すぎます。しばらくしてからもう一度お試しください。",
+        "en": "Too many registrations from your network in a short time. Please try again "
+              "later."},
+    "rate_limited_title": {"ja": "しばらくお待ちください", "en": "Please wait a moment"},
+    "rate_limited_retry": {"ja": "約 {minutes} 分後にもう一度お試しください。",
+                           "en": "Please try again in about {minutes} minutes."},
+    "challenge_label": {"ja": "ロボットでないことの確認", "en": "Check that you are not a robot"},
+    "challenge_working": {"ja": "確認しています。送信ボタンはまもなく押せるようになります…",
+                          "en": "Checking… the submit button is ready in a moment."},
+    "challenge_done": {"ja": "確認できました。", "en": "Checked."},
+    "challenge_error": {"ja": "確認できませんでした。ページを再読み込みしてください。",
+                        "en": "The check did not work. Please reload the page."},
+    "challenge_needs_js": {
+        "ja": "この登録フォームでは、自動登録を防ぐため、ブラウザーで小さな計算をしています。JavaScript を有効にしてから、ページを再読み込みしてください。",
+        "en": "To keep out automated sign-ups, this form has your browser do a small "
+              "calculation. Please turn on JavaScript and reload the page."},
+    "invalid_challenge_required": {
+        "ja": "自動登録を防ぐための確認が済んでいません。JavaScript を有効にして、もう一度送信してください。",
+        "en": "The check against automated sign-ups is missing: with JavaScript on, "
+              "send the form again (API: solve the event's challenge)."},
+    "invalid_challenge_failed": {
+        "ja": "自動登録を防ぐための確認が無効か期限切れです。もう一度送信してください。",
+        "en": "The check against automated sign-ups is invalid, used or expired: "
+              "send the form again (API: solve a new challenge)."},
+    "invalid_idempotency_key": {
+        "ja": "Idempotency-Key は 1〜200 文字の ASCII 印字可能文字で指定してください。",
+        "en": "An Idempotency-Key is 1 to 200 printable ASCII characters."},
+    # ---- bounded requests (api/security.py) ---------------------------------------------
+    "refused_too_large": {"ja": "送信されたデータが大きすぎます。入力を短くしてもう一度お試しください。",
+                          "en": "What you sent is too large. Shorten it and try again."},
+    "error_status_413": {"ja": "送信されたデータが大きすぎます。", "en": "What you sent is too large."},
+    "error_status_415": {"ja": "この形式のデータは受け付けていません。",
+                         "en": "This kind of content is not accepted here."},
+    "refused_unknown_host": {"ja": "このアドレスではこのサイトを表示できません。",
+                             "en": "This site does not answer at this address."},
     # ---- calendar invitations and change mail (events/mail.py) ----------------------------
     "mail_changes": {"ja": "変更点", "en": "What changed"},
     "mail_change_status": {"ja": "開催状況: {old} → {new}", "en": "Status: {old} → {new}"},
@@ -1225,6 +1385,31 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_change_removed": {"ja": "取りやめ: {when}", "en": "Removed: {when}"},
     "mail_change_unset": {"ja": "未定", "en": "not set"},
     "mail_removed_gone": {"ja": "プログラムから削除された回", "en": "A session removed from the programme"},
+    # Confirm email first (api.confirm, events.holds): the seat is held until the
+    # attendee opens the mailed link.
+    "confirm_check_email": {"ja": "メールをご確認ください",
+                            "en": "Please check your email"},
+    "confirm_check_email_text": {
+        "ja": "入力されたメールアドレスに案内を送りました。メール内のリンクを{minutes}分以内に"
+              "開いて登録を確定してください。確定しない場合、席は次の方に回ります。"
+              "すでに登録済みのアドレスには、登録の案内を送ります。",
+        "en": "We have sent a message to the address you entered. Open the link in it within "
+              "{minutes} minutes to confirm your registration; otherwise the seat goes to the "
+              "next person. An address that is registered already gets its registration "
+              "details instead."},
+    "confirm_title": {"ja": "メールアドレスの確認", "en": "Confirm your email address"},
+    "confirm_text": {"ja": "下のボタンを押すと、この登録が確定します（{until}まで有効）。",
+                     "en": "Press the button below to confirm this registration (until "
+                           "{until})."},
+    "confirm_button": {"ja": "登録を確定する", "en": "Confirm my registration"},
+    "confirm_done": {"ja": "メールアドレスを確認しました。", "en": "Your email address is confirmed."},
+    "confirm_expired": {"ja": "確認の期限が過ぎたため、この登録は取り消されました。"
+                              "もう一度登録してください。",
+                        "en": "The time to confirm has passed and this registration was "
+                              "released. Please register again."},
+    "confirm_pending": {"ja": "メールのリンクから{until}までに確認すると登録が確定します。",
+                        "en": "Confirm through the link in your email by {until} to keep "
+                              "this registration."},
     # Field errors, "invalid_<key>" (see events.inputs): the API answers in English,
     # a form shows them next to the field in the page's language.
     "invalid_required": {"ja": "入力してください。", "en": "is required"},

@@ -70,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--poll", type=float, default=1.0,
                         help="seconds between looks at an empty outbox (default 1)")
 
+    purge = commands.add_parser(
+        "purge", help="anonymise registrations past their retention period",
+        description="Anonymise the registrations of every event whose retention period "
+                    "(privacy.retention_days, else KAIGI_RETENTION_DAYS, counted from the "
+                    "day after the event's last day) has run out: names, kana, email, "
+                    "affiliation and membership are emptied, mail payloads and .eml copies "
+                    "deleted; counts, check-ins and the audit log stay. `kaigi worker` does "
+                    "this on its own; each purge is in the audit log.")
+    purge.add_argument("--dry-run", action="store_true",
+                       help="only list what would go, change nothing")
+    purge.add_argument("--now", metavar="ISO",
+                       help="purge as of this time (ISO 8601, default: now)")
+
     keys = commands.add_parser("keys", help="manage API keys",
                                description="Create, list and revoke API keys.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -134,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
                     serve(settings, args)
         elif args.command == "worker":
             asyncio.run(worker_command(settings, args))
+        elif args.command == "purge":
+            asyncio.run(purge_command(settings, args))
         elif args.command == "keys":
             asyncio.run(keys_command(settings, args))
         elif args.command == "users":
@@ -207,6 +222,32 @@ async def worker_command(settings: Settings, args: argparse.Namespace) -> None:
         print(f"mail worker {worker.name}: delivering to {where}", flush=True)
         await worker.run(stop, once=args.once)
     print(f"mail worker {worker.name} stopped: {worker.stats}", flush=True)
+
+
+async def purge_command(settings: Settings, args: argparse.Namespace) -> None:
+    from events import privacy
+
+    moment = datetime.now(UTC)
+    if args.now:
+        try:
+            moment = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+        except ValueError:
+            sys.exit(f"--now: expected an ISO 8601 time, got {args.now!r}")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(settings.default_timezone))
+    outbox = privacy.outbox_dir(settings)
+    async with db.connected(settings):
+        due = await privacy.due_purges(moment, default_days=settings.retention_days,
+                                       outbox=outbox, limit=10_000)
+        verb = "would anonymise" if args.dry_run else "anonymised"
+        for item in due:
+            if not args.dry_run:
+                await privacy.purge(item, moment, outbox=outbox)
+            print(f"{item.event.slug}\tdue {item.due_at.isoformat()}\t{verb} "
+                  f"{item.registrations} registrations, {item.messages} messages, "
+                  f"{len(item.files)} .eml files", flush=True)
+    print(f"{len(due)} event(s) {'due' if args.dry_run else 'purged'} as of "
+          f"{moment.isoformat()}" + (" (dry run: nothing changed)" if args.dry_run else ""))
 
 
 async def load_demo(settings: Settings, args: argparse.Namespace) -> None:

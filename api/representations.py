@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events import vocabulary
+from events import privacy, vocabulary
 from events.catalogue import attendance_modes
 from events.models import Event, EventPartner, Organization, Registration, Series, Session
 
@@ -102,6 +102,8 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "membership_choices": [c for c in e.membership_choices.split(",") if c],
         "share_registrants": e.share_registrants,
         "version": e.version,
+        "privacy": privacy.notice(e),
+        "consent_required": e.consent_required,
     }
     if private:
         body["stream_url"] = e.stream_url or None

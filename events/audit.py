@@ -24,6 +24,8 @@ ACTIONS: tuple[str, ...] = (
     "relation_declined", "organization_created", "organization_changed", "series_created",
     "series_changed", "registrations_exported", "admin_totp_required",
     "admin_totp_optional",
+    # Personal data (events.privacy): retention, the attendee's copy and erasure.
+    "registrations_purged", "registration_data_exported", "registration_erased",
 )
 
 

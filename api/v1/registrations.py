@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import privacy
 from api import representations as rep
 from api.docs import CURSOR, PAGE_LIMIT, TOKEN, file, ok, operation, problems, query
 from api.requests import actor, json_body, now, settings
@@ -109,7 +110,7 @@ async def list_registrations(request: Request) -> JSONResponse:
 
 CSV_COLUMNS = ["id", "status", "attendance", "waitlist_position", "name", "name_kana", "email",
                "affiliation", "membership", "locale", "checked_in_at", "created_at",
-               "cancelled_at", "ticket_code"]
+               "cancelled_at", "ticket_code", "consent_version", "consent_at"]
 
 
 def csv_cell(value: object) -> str:
@@ -137,7 +138,8 @@ async def csv_export(request: Request, event: Event) -> Response:
         writer.writerow([csv_cell(v) for v in (
             r.id, r.status, r.attendance, places.get(r.id), r.name, r.name_kana, r.email,
             r.affiliation, r.membership, r.locale, rep.iso(r.checked_in_at),
-            rep.iso(r.created_at), rep.iso(r.cancelled_at), ticket_code(request, r))])
+            rep.iso(r.created_at), rep.iso(r.cancelled_at), ticket_code(request, r),
+            r.consent_version, rep.iso(r.consent_at))])
     # A BOM so Excel opens Japanese text as UTF-8.
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{event.slug}-registrations.csv"',
@@ -166,5 +168,6 @@ routes = [
     Route("/registrations/{id}", get_registration, methods=["GET"]),
     Route("/registrations/{id}/cancel", cancel_registration, methods=["POST"]),
     Route("/registrations/{id}/attendance", change_attendance, methods=["POST"]),
+    *privacy.api_routes,
     Route("/tickets/public-key", public_key, methods=["GET"]),
 ]

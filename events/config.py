@@ -74,6 +74,10 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Mails about one registration in any hour (1 to 1000). Past it, a message "
                "the attendee caused is skipped when a later one waits, and the latest is "
                "sent once the hour has room: never lost, the newest state wins."),
+    SettingDoc("KAIGI_RETENTION_DAYS", "`180`",
+               "Days after an event's last day before `kaigi worker` anonymises its "
+               "registrations and deletes their mail (1 to 3650); an event's "
+               "`privacy.retention_days` overrides it."),
 )
 
 
@@ -97,6 +101,7 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = ""
     reminder_lead: timedelta = timedelta(hours=24)
+    retention_days: int = 180
     mail_per_registration_hour: int = 5
 
     @classmethod
@@ -180,6 +185,14 @@ class Settings:
                 problems.append(f"KAIGI_MAIL_PER_REGISTRATION_HOUR: expected mails from 1 "
                                 f"to 1000, got {raw_cap!r}")
 
+        retention_days = 180
+        if raw_days := env.get("KAIGI_RETENTION_DAYS", "").strip():
+            if raw_days.isascii() and raw_days.isdigit() and 1 <= int(raw_days) <= 3650:
+                retention_days = int(raw_days)
+            else:
+                problems.append(f"KAIGI_RETENTION_DAYS: expected days from 1 to 3650, "
+                                f"got {raw_days!r}")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -194,6 +207,7 @@ class Settings:
             smtp_url=smtp_url,
             mail_from=mail_from,
             reminder_lead=reminder_lead,
+            retention_days=retention_days,
             mail_per_registration_hour=mail_cap,
         )
 

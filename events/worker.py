@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events import catalogue, db, mail, outbox
+from events import catalogue, db, mail, outbox, privacy
 from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
 from events.models import Event, Notification, Session, User
@@ -285,6 +285,7 @@ class Worker:
         queued = await outbox.queue_reminders(self.clock(), self.settings.reminder_lead)
         if queued:
             log.info("queued %d reminders", queued)
+        await privacy.purge_due(self.clock(), self.settings)  # retention, same cadence
 
     async def tick(self, stop: asyncio.Event | None = None) -> int:
         """Claim one batch and deliver it; returns how many messages were claimed."""

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from api import confirm
 from api.docs import HTML, LANG, file, form_post, html_page, operation
 from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
-from api.requests import now
+from api.requests import now, settings
 from api.security import CSRF_FIELD, csrf_token, set_csrf_cookie
 from api.v1.registrations import ticket_code
 from events import calendar, catalogue, tickets, vocabulary
@@ -82,13 +83,16 @@ async def register_submit(request: Request) -> Response:
     data["consent"] = form.get("consent") == "yes"
     data.setdefault("locale", lang)
     try:
-        result = await reg.register(event.slug, data, now=now(), require_consent=True)
+        result = await reg.register(event.slug, data, now=now(), require_consent=True,
+                                    hold=settings(request).confirm_hold)
     except Invalid as exc:
         errors = {e.field: e.text(lang) for e in exc.errors}
         return _form_page(request, event, lang, values=data, errors=errors, status=422)
     except (Refused, Conflict) as exc:
         return _form_page(request, event, lang, values=data, refusal=exc.code, status=409
                           if exc.code != "attendance_not_offered" else 422)
+    if result.check_email:  # the same page for a new or a registered address
+        return confirm.check_email_page(request, event, lang, settings(request).confirm_hold)
     return RedirectResponse(f"/tickets/{result.registration.token}?welcome=1&lang={lang}",
                             status_code=303)
 

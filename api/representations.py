@@ -102,6 +102,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "membership_choices": [c for c in e.membership_choices.split(",") if c],
         "share_registrants": e.share_registrants,
         "version": e.version,
+        "confirm_email": e.confirm_email,
         "privacy": privacy.notice(e),
         "consent_required": e.consent_required,
     }

@@ -607,6 +607,8 @@ async def _event_values(
         values["privacy"] = privacy.stored_notice(event.privacy if event else {}, change.privacy)
     if change.consent_required is not None:
         values["consent_required"] = change.consent_required
+    if change.confirm_email is not None:
+        values["confirm_email"] = change.confirm_email
     if "stream_url" in sent:
         values["stream_url"] = change.stream_url or ""
     if "capacity" in sent:

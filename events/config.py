@@ -78,6 +78,10 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Days after an event's last day before `kaigi worker` anonymises its "
                "registrations and deletes their mail (1 to 3650); an event's "
                "`privacy.retention_days` overrides it."),
+    SettingDoc("KAIGI_CONFIRM_HOLD_MINUTES", "`30`",
+               "For events with `confirm_email`: how long a registration holds its seat (or "
+               "waiting-list place) until the attendee opens the mailed link (1 to 10080); "
+               "then `kaigi worker` releases it to the waiting list."),
 )
 
 
@@ -102,6 +106,7 @@ class Settings:
     mail_from: str = ""
     reminder_lead: timedelta = timedelta(hours=24)
     retention_days: int = 180
+    confirm_hold: timedelta = timedelta(minutes=30)
     mail_per_registration_hour: int = 5
 
     @classmethod
@@ -193,6 +198,14 @@ class Settings:
                 problems.append(f"KAIGI_RETENTION_DAYS: expected days from 1 to 3650, "
                                 f"got {raw_days!r}")
 
+        confirm_hold = timedelta(minutes=30)
+        if raw_hold := env.get("KAIGI_CONFIRM_HOLD_MINUTES", "").strip():
+            if raw_hold.isascii() and raw_hold.isdigit() and 1 <= int(raw_hold) <= 10080:
+                confirm_hold = timedelta(minutes=int(raw_hold))
+            else:
+                problems.append(f"KAIGI_CONFIRM_HOLD_MINUTES: expected minutes from 1 to "
+                                f"10080, got {raw_hold!r}")
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -208,6 +221,7 @@ class Settings:
             mail_from=mail_from,
             reminder_lead=reminder_lead,
             retention_days=retention_days,
+            confirm_hold=confirm_hold,
             mail_per_registration_hour=mail_cap,
         )
 

@@ -34,6 +34,9 @@ class Code(StrEnum):
     # concurrent edits and long work under an event's lock
     PRECONDITION_FAILED = "precondition_failed"
     BUSY = "busy"
+    # confirm email first
+    HOLD_EXPIRED = "hold_expired"
+    UNCONFIRMED = "unconfirmed"
     # the door: a refused scan's `code` is its `result`
     ALREADY_CHECKED_IN = "already_checked_in"
     DUPLICATE = "duplicate"
@@ -65,6 +68,9 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.STALE_EDIT: (409, "Someone else changed this since it was loaded; reload and redo."),
     Code.PRECONDITION_FAILED: (412, "If-Match names a version (ETag) of the event that is "
                                     "not the current one; read it again and redo the change."),
+    Code.HOLD_EXPIRED: (409, "The time to confirm the email address passed; the registration "
+                             "was released. Register again."),
+    Code.UNCONFIRMED: (409, "Scan: the attendee has not confirmed their email address yet."),
     Code.BUSY: (503, "The event is locked by a long change; try again after `retry_after` "
                      "seconds (also the Retry-After header)."),
     Code.ALREADY_CHECKED_IN: (409, "Scan: this ticket entered already today."),
@@ -78,7 +84,7 @@ CODES: dict[Code, tuple[int, str]] = {
 # A scan's `result`: success, or the code of its refusal.
 CheckinResult = Literal[
     "checked_in", Code.ALREADY_CHECKED_IN, Code.DUPLICATE, Code.CANCELLED, Code.WAITLISTED,
-    Code.ONLINE_ONLY, Code.WRONG_DAY, Code.WRONG_EVENT, Code.INVALID]
+    Code.UNCONFIRMED, Code.ONLINE_ONLY, Code.WRONG_DAY, Code.WRONG_EVENT, Code.INVALID]
 CHECKIN_RESULTS: tuple[str, ...] = get_args(CheckinResult)
 
 

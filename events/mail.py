@@ -595,6 +595,7 @@ class Composer:
             "title": title, "event_status": event.status,
             "event_url": f"{base}/events/{event.slug}?lang={lang}",
             "ticket_url": f"{base}/tickets/{r.token}?lang={lang}" if active else "",
+            "confirm_url": f"{base}/tickets/{r.token}/confirm?lang={lang}",  # confirm_email
             "ticket_number": r.id,
             "status": translate(f"registration_status_{r.status}", lang),
             "registration_status": r.status,

@@ -27,8 +27,17 @@ from events.models import ATTENDANCE_MODES, Event, Notification, Registration
 REGISTRATION_COLUMNS = (
     "event_id", "token", "name", "name_kana", "email", "email_normalized", "affiliation",
     "membership", "attendance", "locale", "consent_at", "consent_version", "created_at",
-    "updated_at",
+    "updated_at", "hold_expires_at",
 )
+
+
+# The statuses that hold a seat (counted in `<mode>_confirmed`): an unconfirmed one holds
+# it until the attendee confirms their address or the hold expires (events.holds).
+SEATED = ("confirmed", "unconfirmed")
+# A waiting registration whose address is not confirmed yet is promoted to a held seat.
+PROMOTED_STATUS = ("CASE WHEN registration.email_confirmed_at IS NULL AND "
+                   "registration.hold_expires_at IS NOT NULL THEN 'unconfirmed' "
+                   "ELSE 'confirmed' END")
 
 
 def _columns(mode: str) -> tuple[str, str, str]:
@@ -64,7 +73,7 @@ async def join_queue(event_id: int, mode: str, conn: Any) -> tuple[int, int]:
 async def release(registration: Registration, conn: Any) -> None:
     """Give back what the registration holds: its seat or its place in the queue."""
     confirmed, _, waiting = _columns(registration.attendance)
-    counter = confirmed if registration.status == "confirmed" else waiting
+    counter = confirmed if registration.status in SEATED else waiting
     await Event.filter(id=registration.event_id).using_db(conn).update(
         **{counter: F(counter) - 1})
 
@@ -138,9 +147,9 @@ WITH heads AS (
     WHERE event_id = $1 AND attendance = $2 AND status = 'waitlisted'
     ORDER BY queue_seq, id LIMIT $3
 ), promoted AS (
-    UPDATE registration SET status = 'confirmed', updated_at = $4::timestamptz
+    UPDATE registration SET status = {promoted_status}, updated_at = $4::timestamptz
     FROM heads WHERE registration.id = heads.id AND registration.status = 'waitlisted'
-    RETURNING registration.id, registration.queue_seq
+    RETURNING registration.id, registration.queue_seq, registration.status
 ), noted AS (
     INSERT INTO notification (registration_id, purpose, revision, created_at,
                               next_attempt_at, status, attempts, claimed_by, last_error)
@@ -148,7 +157,7 @@ WITH heads AS (
            (SELECT count(*) FROM notification n
             WHERE n.registration_id = p.id AND n.purpose = 'promoted'),
            $4::timestamptz, $4::timestamptz, 'pending', 0, '', ''
-    FROM promoted p
+    FROM promoted p WHERE p.status = 'confirmed'
 )
 SELECT id FROM promoted ORDER BY queue_seq, id
 """
@@ -163,11 +172,11 @@ RETURNING MIN({waiting}, COALESCE({capacity} - {confirmed}, {waiting})) AS free
 """
 
 PROMOTE_SQLITE = """
-UPDATE registration SET status = 'confirmed', updated_at = ?
+UPDATE registration SET status = {promoted_status}, updated_at = ?
 WHERE id IN (SELECT id FROM registration
              WHERE event_id = ? AND attendance = ? AND status = 'waitlisted'
              ORDER BY queue_seq, id LIMIT ?)
-RETURNING id, queue_seq
+RETURNING id, queue_seq, status
 """
 
 NOTIFY_PROMOTED_SQLITE = """
@@ -197,7 +206,8 @@ async def promote(event_id: int, mode: str, now: datetime, conn: Any) -> list[in
         if not rows:
             return []
         free = rows[0]["free"]
-        rows = await conn.execute_query_dict(PROMOTE_POSTGRES, [event_id, mode, free, now])
+        rows = await conn.execute_query_dict(PROMOTE_POSTGRES.format(
+            promoted_status=PROMOTED_STATUS), [event_id, mode, free, now])
         ids = [r["id"] for r in rows]
         if len(ids) < free:  # counters and rows disagree: nobody else waits, give back
             await Event.filter(id=event_id).using_db(conn).update(
@@ -207,44 +217,58 @@ async def promote(event_id: int, mode: str, now: datetime, conn: Any) -> list[in
     if not rows:
         return []
     free = rows[0]["free"]
-    rows = await conn.execute_query_dict(PROMOTE_SQLITE, [now, event_id, mode, free])
+    rows = await conn.execute_query_dict(PROMOTE_SQLITE.format(
+        promoted_status=PROMOTED_STATUS.replace("registration.", "")),
+        [now, event_id, mode, free])
     ids = [r["id"] for r in sorted(rows, key=lambda r: (r["queue_seq"], r["id"]))]
     # Fewer rows than counted: the counters and rows disagree, and nobody else waits.
     left = F(waiting) - len(ids) if len(ids) == free else 0
     await Event.filter(id=event_id).using_db(conn).update(
         **{confirmed: F(confirmed) + len(ids), waiting: left})
-    if ids:
-        await conn.execute_query(NOTIFY_PROMOTED_SQLITE, [now, now, json.dumps(ids)])
+    told = [r["id"] for r in rows if r["status"] == "confirmed"]  # a held seat: no mail yet
+    if told:
+        await conn.execute_query(NOTIFY_PROMOTED_SQLITE, [now, now, json.dumps(told)])
     return ids
 
 
-async def register(values: dict[str, Any], mode: str) -> tuple[int, str, int, int | None]:
+async def register(values: dict[str, Any], mode: str, *, hold_until: datetime | None = None
+                   ) -> tuple[int, str, int, int | None]:
     """Insert a new registration with a seat or a queue place.
+
+    With `hold_until` (the event confirms addresses first), a seat is held as
+    `unconfirmed` (a queue place stays `waitlisted`) until then, and the one message
+    queued is `confirm_email`, not the confirmation.
 
     Returns (id, status, queue number, waitlist position).
 
     Raises IntegrityError when the (event, email) pair exists, having changed nothing.
     """
+    values = {**values, "hold_expires_at": hold_until}
+    seated = "unconfirmed" if hold_until else "confirmed"
     conn = get_connection("default")
     if conn.capabilities.dialect == "postgres":
-        return await _register_postgres(conn, values, mode)
+        return await _register_postgres(conn, values, mode, seated)
     async with in_transaction() as tx:
         position = None
         if await take_seat(values["event_id"], mode, tx):
-            status, queue = "confirmed", 0
+            status, queue = seated, 0
         else:
             status = "waitlisted"
             queue, position = await join_queue(values["event_id"], mode, tx)
         registration = await Registration.create(**values, status=status, queue_seq=queue,
                                                  using_db=tx)
-        await Notification.create(registration=registration, purpose=status, revision=0,
-                                  created_at=values["created_at"],
+        await Notification.create(registration=registration,
+                                  purpose="confirm_email" if hold_until else status,
+                                  revision=0, created_at=values["created_at"],
                                   next_attempt_at=values["created_at"], using_db=tx)
     return registration.id, status, queue, position
 
 
-async def _register_postgres(conn: Any, values: dict[str, Any], mode: str
+async def _register_postgres(conn: Any, values: dict[str, Any], mode: str, seated: str
                              ) -> tuple[int, str, int, int | None]:
+    if seated not in SEATED:  # written into the statement: whitelist
+        raise ValueError(f"not a seated status: {seated!r}")
+    purpose = "'confirm_email'" if seated == "unconfirmed" else "status"
     confirmed, capacity, waiting = _columns(mode)
     columns = ", ".join(REGISTRATION_COLUMNS)
     params = ", ".join(f"${i + 1}" for i in range(1, len(REGISTRATION_COLUMNS)))
@@ -263,14 +287,14 @@ async def _register_postgres(conn: Any, values: dict[str, Any], mode: str
     ), inserted AS (
         INSERT INTO registration ({columns}, status, queue_seq)
         SELECT $1, {params},
-               CASE WHEN counted.seat THEN 'confirmed' ELSE 'waitlisted' END,
+               CASE WHEN counted.seat THEN '{seated}' ELSE 'waitlisted' END,
                CASE WHEN counted.seat THEN 0 ELSE counted.queue_seq END
         FROM counted
         RETURNING id, status, queue_seq
     ), noted AS (
         INSERT INTO notification (registration_id, purpose, revision, created_at,
                                   next_attempt_at, status, attempts, claimed_by, last_error)
-        SELECT id, status, 0, {created_at}::timestamptz, {created_at}::timestamptz,
+        SELECT id, {purpose}, 0, {created_at}::timestamptz, {created_at}::timestamptz,
                'pending', 0, '', '' FROM inserted
     )
     SELECT inserted.id, inserted.status, inserted.queue_seq, counted.seat, counted.waiting

@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events import catalogue, db, mail, outbox, privacy
+from events import catalogue, db, holds, mail, outbox, privacy
 from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
 from events.models import Event, Notification, Session, User
@@ -262,6 +262,7 @@ class Worker:
             while not stop.is_set():
                 try:
                     await self.queue_reminders()
+                    await holds.expire_holds(self.clock())  # unconfirmed seats run out
                     handled = await self.tick(stop)
                 except Exception:  # the database or a bug: log, wait, carry on
                     log.exception("worker %s: batch failed", self.name)

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from api import privacy
 from api import representations as rep
+from api.confirm import check_email
 from api.docs import CURSOR, PAGE_LIMIT, TOKEN, file, ok, operation, problems, query
 from api.requests import actor, json_body, now, settings
 from events import registration as reg
@@ -35,10 +36,16 @@ def answer(request: Request, r: Registration, position: int | None, status: int 
 
 @operation("Register (public): confirmed, or waitlisted with a position",
            body=RegistrationIn,
-           responses={**ok("Registration", 201, "Registered"), **problems(404, 409, 422)})
+           responses={**ok("Registration", 201, "Registered"),
+                      **ok("CheckEmail", 202, "The event confirms addresses first: the same "
+                           "answer for a new or a registered address"),
+                      **problems(404, 409, 422)})
 async def register(request: Request) -> JSONResponse:
     result = await reg.register(request.path_params["slug"], await json_body(request),
-                                now=now(), events=request.app.state.recent_events)
+                                now=now(), events=request.app.state.recent_events,
+                                hold=settings(request).confirm_hold)
+    if result.check_email:  # no token, nothing that tells a registered address apart
+        return JSONResponse(check_email(settings(request).confirm_hold), status_code=202)
     response = answer(request, result.registration, result.position, 201, personal=False)
     response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
                                    f"{result.registration.id}"

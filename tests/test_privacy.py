@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from events import privacy
 from events.models import Admission, AuditEntry, Event, Notification, Registration
 from events.worker import Worker
 from tests.databases import kaigi
@@ -183,6 +182,8 @@ async def test_the_worker_anonymises_an_event_once_its_retention_ran_out(
 
 
 async def test_an_events_own_retention_overrides_the_setting(client, database, clock):
+    from events import privacy
+
     await registered_and_mailed(client, database, n=1)
     await Event.filter(slug="sym").update(privacy={"retention_days": 10})
     # 10 days after 2030-06-20: from 2030-07-01 00:00 in Tokyo.

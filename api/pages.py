@@ -20,6 +20,7 @@ from starlette.routing import Route
 from api import i18n
 from api.docs import html_page
 from api.requests import now, settings
+from api.security import csrf_token, set_csrf_cookie
 from events import availability, catalogue, resources, vocabulary
 from events.config import Settings
 from events.errors import Invalid
@@ -327,14 +328,17 @@ async def event_page(request: Request) -> Response:
             partners.append((role, orgs))
     page_url = f"{base}/events/{event.slug}?lang={lang}"
     description = vocabulary.pick(event.description_ja, event.description_en, lang)
-    return render(request, "event.html", lang, c=c, event=event,
-                  sessions=sessions, partners=partners, description=description,
-                  modes=catalogue.attendance_modes(event),
-                  json_ld=json_ld(event, base, lang),
-                  registration_open=c["avail"].taking,
-                  google_links=google_links(event, c["avail"], page_url, lang),
-                  og=open_graph(title=c["title"], description=share_text(c, lang),
-                                url=page_url, lang=lang))
+    token = csrf_token(request)  # for "lost your ticket link?" (api.ticket_link)
+    response = render(request, "event.html", lang, c=c, event=event,
+                      sessions=sessions, partners=partners, description=description,
+                      modes=catalogue.attendance_modes(event),
+                      json_ld=json_ld(event, base, lang),
+                      registration_open=c["avail"].taking,
+                      google_links=google_links(event, c["avail"], page_url, lang),
+                      og=open_graph(title=c["title"], description=share_text(c, lang),
+                                    url=page_url, lang=lang), csrf=token)
+    set_csrf_cookie(response, token, request)
+    return response
 
 
 def google_calendar_link(*, title: str, start: datetime, end: datetime, details: str,

@@ -207,5 +207,12 @@ async def test_lost_link_without_a_token_asks_once_more_and_mails_nothing(client
         "csrf_token": csrf_of(first.text), "email": "taro1@example.jp"})
     assert second.status_code == 303
     assert await links_queued() == 1
+    # The event page's own form goes through at once.
+    client.cookies.clear()
+    event_page = await client.get("/events/lost-csrf", params={"lang": "en"})
+    direct = await client.post("/events/lost-csrf/ticket-link?lang=en", data={
+        "csrf_token": csrf_of(event_page.text.split('id="lost-link"', 1)[1]),
+        "email": "taro1@example.jp"})
+    assert direct.status_code == 303
     invalid = await lost_link(client, "lost-csrf", "not an address", lang="en")
     assert invalid.status_code == 422 and 'aria-invalid="true"' in invalid.text

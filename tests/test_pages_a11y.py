@@ -119,6 +119,7 @@ def test_public_pages(site, world, pages, lang):
     check("ticket", f"/tickets/{ticket}?lang={lang}")
     check("ticket on the waiting list", f"/tickets/{world['waiting']}?lang={lang}")
     check("cancel", f"/tickets/{ticket}/cancel?lang={lang}")
+    check("lost ticket link", f"/events/{slug}/ticket-link?sent=1&lang={lang}")
     report(found, serious)
 
 

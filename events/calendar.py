@@ -128,28 +128,35 @@ def build_calendar(events: Sequence[Event], *, uid: str, name: str, base_url: st
 def build_personal_calendar(event: Event, attendance_mode: str, stream_url: str, *,
                             base_url: str, lang: str, uid: str, name: str | None = None,
                             changed_at: datetime | None = None,
-                            registration_status: str = "confirmed") -> bytes:
+                            registration_status: str = "confirmed",
+                            sequence: int | None = None) -> bytes:
     """An attendee's own calendar: the sessions of their mode, the stream link if online.
 
     `changed_at` is the newest change to the event or the registration (a switch of
     mode changes this calendar without changing the event). Only a confirmed place is
     CONFIRMED: a waiting list's entries are TENTATIVE (and say so in the title, which
-    Outlook shows), and carry no stream link, whatever `stream_url` holds.
+    Outlook shows), and carry no stream link, whatever `stream_url` holds. `sequence`
+    (the attendee's Registration.calendar_sequence) keeps the entries level with the
+    invitations mailed to them, should both land in one calendar; never below the
+    event's revision.
     """
     if attendance_mode not in ATTENDANCE_MODES:
         raise ValueError(f"unknown attendance mode {attendance_mode!r}")
     sessions = [s for s in _sessions(event) if s.format in formats_for_mode(attendance_mode)]
     confirmed = registration_status == "confirmed"
     online = attendance_mode == "online" and confirmed and event.status != "cancelled"
-    finish = None
-    if not confirmed and event.status != "cancelled":
-        waiting = f"{translate(f'registration_status_{registration_status}', lang)}: "
+    waiting = not confirmed and event.status != "cancelled"
+    prefix = f"{translate(f'registration_status_{registration_status}', lang)}: "
 
-        def finish(ve: VEvent) -> None:
+    def finish(ve: VEvent) -> None:
+        if sequence is not None and sequence > event.revision:
+            ve.pop("SEQUENCE", None)
+            ve.add("SEQUENCE", sequence)
+        if waiting:
             ve.pop("STATUS", None)
             ve.add("STATUS", "TENTATIVE")
             summary = str(ve.pop("SUMMARY"))
-            ve.add("SUMMARY", waiting + summary)
+            ve.add("SUMMARY", prefix + summary)
 
     entries = _entries(event, sessions, base_url=base_url, lang=lang,
                        mode=attendance_mode, stream_url=stream_url if online else "",

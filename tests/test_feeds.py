@@ -602,3 +602,18 @@ def test_control_characters_never_reach_calendar_text():
     assert str(vevent["SUMMARY"]) == "Kick\n\n\n\n\noff"
     assert str(vevent["DESCRIPTION"]).startswith("one\ntwo\nthree\nfour\nfivesix")
     all_parsers_agree(feed)
+
+
+def test_personal_calendar_keeps_level_with_the_mailed_invitations():
+    event = stub_event(0, [datetime(2030, 5, 1, 1, tzinfo=UTC)])
+    event.revision = 2
+
+    def sequences(sequence: int | None) -> list[int]:
+        body = calendar.build_personal_calendar(
+            event, "venue", "", base_url="https://example.org", lang="en",
+            uid="ticket-x@example.org", sequence=sequence)
+        return [int(e["SEQUENCE"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+
+    assert sequences(None) == [2]
+    assert sequences(5) == [5], "the attendee's own, as in their invitations"
+    assert sequences(1) == [2], "never below the event's revision"

@@ -367,3 +367,18 @@ def test_change_summaries_fold_into_one():
     assert outbox.merge_changes(first, second) == {}, "back where it was: nothing to say"
     assert outbox.merge_changes(first, {"sessions": [[b, None]]}) == {
         "status": ["scheduled", "postponed"], "sessions": [[a, None]]}
+
+
+async def test_an_invitation_sent_before_sequences_were_kept_is_still_outranked(
+        database, smtp_server):
+    """A registration confirmed by an earlier kaigi: no UIDs kept, SEQUENCE 0, but a REQUEST
+    at the event's revision went out. Its cancellation removes those sessions, above it."""
+    await interop()
+    day1, day2 = await sessions_of("interop")
+    r = await signup("interop", attendance="online")
+    await Event.filter(slug="interop").update(revision=2)
+    await Notification.filter(registration_id=r.id).update(status="sent", sent_at=NOW)
+    await registration.cancel(await fresh(r), now=NOW)
+    await deliver(database, smtp_server)
+    [received] = smtp_server.received
+    assert uids_and_sequences(invitation(received.message)) == {uid(day1): 3, uid(day2): 3}

@@ -368,7 +368,8 @@ async def test_nothing_to_add_when_there_is_no_date_to_keep(client, kw):
     html = await page(client, "/events/ev")
     assert google_links(html) == []
     assert "ics-download" not in html
-    assert '<section class="calendar-links">' in html
+    # Subscribing stays, and says what it is for.
+    assert "日時や会場が変わったときもカレンダーが自動で更新されます" in html
 
 
 # ---- sharing ------------------------------------------------------------------------------
@@ -518,6 +519,9 @@ def test_every_state_reads_true_in_chromium(site: b.Site, chromium: b.Chromium,
         await make_event(slug="s-full", title={"ja": "満席の会議", "en": "Full meeting"},
                          start=soon, capacity={"venue": 5}, **common)
         await set_counters("s-full", venue_confirmed=5, venue_waitlisted=3)
+        await make_event(slug="s-hall-full", title={"ja": "会場満席の会議", "en": "Hall full"},
+                         sessions=hybrid, capacity={"venue": 20, "online": 100}, **common)
+        await set_counters("s-hall-full", venue_confirmed=20)
         await make_event(slug="s-later", title={"ja": "受付前の会議", "en": "Not yet open"},
                          start=soon, registration_opens_at=(soon - timedelta(days=10)
                                                              ).isoformat(), **common)
@@ -562,8 +566,14 @@ def test_every_state_reads_true_in_chromium(site: b.Site, chromium: b.Chromium,
                 shots += 1
                 if width == "phone" and (bad := b.check_page(tab, f"{slug} [{lang}]", found)):
                     serious[f"{slug} [{lang}]"] = bad
+            # The form ticks the way of attending that still has seats.
+            tab.goto(f"{site.url}/events/s-hall-full/register?lang={lang}")
+            assert tab.locator("input[name=attendance][value=online]").is_checked()
+            assert not tab.locator("input[name=attendance][value=venue]").is_checked()
+            assert sideways(tab) == []
+            b.screenshot(tab, tmp_path, f"register-hall-full-{lang}-{width}")
             tab.goto(f"{site.url}/?lang={lang}&format=hybrid")
-            assert tab.locator("section.results li.card").count() == 2  # the hybrid ones
+            assert tab.locator("section.results li.card").count() == 3  # the hybrid ones
             if width == "phone" and (bad := b.check_page(tab, f"search [{lang}]", found)):
                 serious[f"search [{lang}]"] = bad
             b.screenshot(tab, tmp_path, f"search-{lang}-{width}")

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api import limits
 from api.docs import form_post, html_page, ok, operation, problems, query
 from api.pages import page_language, render
 from api.requests import json_body, now
@@ -54,7 +55,7 @@ async def ticket_link_form(request: Request) -> Response:
 
 
 @form_post("Lost your ticket link? Mailed to the address if it is registered; the same "
-           "answer either way", fields=("email",), errors=(403, 404, 422))
+           "answer either way", fields=("email",), errors=(403, 404, 422, 429))
 async def ticket_link_submit(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])
@@ -63,6 +64,8 @@ async def ticket_link_submit(request: Request) -> Response:
     if request.state.csrf_failed:  # e.g. from the event page, without a token yet
         return _page(request, event, lang, email=email, refusal="lost_link_confirm",
                      status=403)
+    # Counted before anything is looked up: a refusal says nothing about the address.
+    await limits.take_ticket_link(request, event)
     try:
         address = reg.ticket_link_address({"email": email})
     except Invalid as exc:
@@ -74,9 +77,10 @@ async def ticket_link_submit(request: Request) -> Response:
 
 @operation("Lost your ticket link? Mailed to the address if it is registered (public); "
            "the same answer either way", body=TicketLinkIn,
-           responses={**ok("TicketLinkAnswer"), **problems(404, 422)})
+           responses={**ok("TicketLinkAnswer"), **problems(404, 422, 429)})
 async def ticket_link_api(request: Request) -> JSONResponse:
     event = await catalogue.get_event(request.path_params["slug"])
+    await limits.take_ticket_link(request, event)
     address = reg.ticket_link_address(await json_body(request))
     return JSONResponse({"detail": ANSWER}, headers=PRIVATE,
                         background=_mail_later(event, address))

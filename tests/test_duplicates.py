@@ -216,3 +216,14 @@ async def test_lost_link_without_a_token_asks_once_more_and_mails_nothing(client
     assert direct.status_code == 303
     invalid = await lost_link(client, "lost-csrf", "not an address", lang="en")
     assert invalid.status_code == 422 and 'aria-invalid="true"' in invalid.text
+
+
+async def test_lost_link_requests_are_limited_per_client(client):
+    await make_event(slug="lost-many", start=NOW + timedelta(days=30))
+    await register(client, "lost-many", 1)
+    answers = [await client.post("/api/v1/events/lost-many/ticket-link",
+                                 json={"email": f"taro{n}@example.jp"}) for n in range(1, 8)]
+    statuses = [a.status_code for a in answers]
+    assert 200 in statuses and statuses[-1] == 429
+    assert answers[-1].json()["code"] == "rate_limited" and answers[-1].headers["retry-after"]
+    assert await links_queued() == 1

@@ -120,7 +120,7 @@ async def test_switching_modes_cancels_the_days_left_behind(database, smtp_serve
     assert [str(e["STATUS"]) for e in cancel.walk("VEVENT")] == ["CANCELLED"]
     assert "stream.example.jp" not in calendars(removal)[0].decode()
     text = removal.get_body(("plain",)).get_content()
-    assert "- 2030年7月13日(土) 14:00–17:00" in text and "取り消します" in text
+    assert "- 2030年7月13日(土) 14:00–17:00" in text and "予定を取り消す" in text
     # Then the venue day, requested again above every SEQUENCE before.
     assert str(changed["Subject"]) == "【参加方法変更】テストイベント"
     request = invitation(changed)

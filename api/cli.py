@@ -174,8 +174,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     # Worker processes build their own Settings from the same environment.
     if settings.dev:
         os.environ["KAIGI_DEV"] = "1"
+    from api.access_log import log_config
+
+    # The access log never shows a token (api.access_log); no Server header to fingerprint.
     uvicorn.run("api.asgi:create", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, log_level="info")
+                workers=args.workers, proxy_headers=True, log_level="info",
+                log_config=log_config(), server_header=False)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -44,6 +44,8 @@ from events.vocabulary import translate
 log = logging.getLogger("kaigi.privacy")
 
 ERASED_PREFIX = "erased-"
+# Registrations anonymised per transaction.
+PURGE_BATCH = 500
 # Who acts in the audit log when nobody logged in does: the worker, the attendee.
 RETENTION = Actor(label="retention")
 ATTENDEE = Actor(label="attendee")
@@ -175,12 +177,16 @@ async def _active_ids(event_id: int) -> list[int]:
 
 async def purge(item: Purge, now: datetime, *, outbox: Path | None) -> int:
     """Anonymise every registration of the event, delete their mail copies, mark the event
-    purged, and say so in the audit log. Returns the registrations anonymised."""
+    purged, and say so in the audit log. Returns the registrations anonymised.
+
+    A transaction per batch: a large event never holds the database for long, and a purge
+    cut short carries on where it stopped the next time."""
     ids = await _active_ids(item.event.id)
     files = await eml_files(ids, outbox)
+    for start in range(0, len(ids), PURGE_BATCH):
+        async with in_transaction() as conn:
+            await _anonymise(ids[start:start + PURGE_BATCH], now, conn)
     async with in_transaction() as conn:
-        for registration_id in ids:
-            await _anonymise(registration_id, now, conn)
         await Event.filter(id=item.event.id).using_db(conn).update(purged_at=now)
         await audit.record("registrations_purged", actor=RETENTION, now=now,
                            event=item.event, target=item.event.slug, conn=conn, details={
@@ -231,20 +237,26 @@ def delete_files(files: list[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-async def _anonymise(registration_id: int, now: datetime, conn: Any) -> None:
-    """Empty the personal fields of one registration and of what refers to it by name."""
-    current = await Registration.get(id=registration_id, using_db=conn)
-    salted = hashlib.sha256(secrets.token_bytes(16) + current.email_normalized.encode())
-    await Registration.filter(id=registration_id).using_db(conn).update(
-        name="", name_kana="", email="", email_normalized=ERASED_PREFIX + salted.hexdigest(),
-        affiliation="", membership="", cancel_reason="", updated_at=now, anonymised_at=now)
-    for message in await Notification.filter(registration_id=registration_id).using_db(conn):
-        error = message.last_error.replace(current.email, "[erased]") if current.email else (
-            message.last_error)
-        await Notification.filter(id=message.id).using_db(conn).update(
-            payload={}, last_error=error)
+async def _anonymise(ids: list[int], now: datetime, conn: Any) -> None:
+    """Empty the personal fields of these registrations and of what refers to them."""
+    emails: dict[int, tuple[str, str]] = {
+        r.id: (r.email, r.email_normalized)
+        for r in await Registration.filter(id__in=ids).using_db(conn)}
+    for registration_id, (_, normalized) in emails.items():
+        salted = hashlib.sha256(secrets.token_bytes(16) + normalized.encode())
+        await Registration.filter(id=registration_id).using_db(conn).update(
+            name="", name_kana="", email="", email_normalized=ERASED_PREFIX + salted.hexdigest(),
+            affiliation="", membership="", cancel_reason="", updated_at=now, anonymised_at=now)
+    await Notification.filter(registration_id__in=ids).using_db(conn).update(payload={})
+    # A delivery error may quote the address ("550 … (recipient taro@…)").
+    for message in await Notification.filter(registration_id__in=ids).exclude(
+            last_error="").using_db(conn):
+        email = emails.get(message.registration_id or 0, ("", ""))[0]
+        if email and email in message.last_error:
+            await Notification.filter(id=message.id).using_db(conn).update(
+                last_error=message.last_error.replace(email, "[erased]"))
     # The door's answers name the attendee: keep the result, drop who it was.
-    for scan in await Scan.filter(registration_id=registration_id).using_db(conn):
+    for scan in await Scan.filter(registration_id__in=ids).using_db(conn):
         answer = dict(scan.answer or {})
         if isinstance(answer.get("registration"), dict):
             answer["registration"] = {**answer["registration"], "name": "", "name_kana": "",
@@ -316,7 +328,7 @@ async def erase(registration: Registration, *, now: datetime, outbox: Path | Non
         registration = await cancel(registration, now=now)
     files = await eml_files([registration.id], outbox)
     async with in_transaction() as conn:
-        await _anonymise(registration.id, now, conn)
+        await _anonymise([registration.id], now, conn)
         await audit.record("registration_erased", actor=ATTENDEE, now=now, client=client,
                            event=event, target=str(registration.id), conn=conn, details={
                                "status_before": was, "cancelled": was != "cancelled"

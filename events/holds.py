@@ -87,20 +87,19 @@ async def confirm(registration: Registration, *, now: datetime) -> Registration:
     """The attendee opened the mailed link: the held seat is theirs (`confirmed`), or their
     waiting-list place is kept; they get the usual confirmation. Idempotent. A hold that
     ran out is released first and refused (`hold_expired`)."""
-    expired = False
     with seats.busy_on_timeout("The event"):
         async with in_transaction() as conn:
             await seats.set_deadline(conn)
             await seats.lock_event(registration.event_id, conn)
             current = await Registration.get(id=registration.id, using_db=conn)
+            expired = current.status == "cancelled" and current.cancelled_by == EXPIRED_BY
             if is_held(current):
                 assert current.hold_expires_at is not None
                 if current.hold_expires_at <= now:
                     expired = bool(await _expire_locked(current.event_id, now, conn))
                 else:
                     await _confirm_locked(current, now, conn)
-    if expired or (registration.status == "cancelled"
-                   and registration.cancelled_by == EXPIRED_BY):
+    if expired:
         raise Refused(Code.HOLD_EXPIRED, "The time to confirm this registration has passed; "
                       "it was released. Register again.")
     return await Registration.get(id=registration.id).prefetch_related("event")

@@ -118,6 +118,23 @@ async def test_opening_the_link_confirms_the_seat_and_sends_the_ticket(client):
     assert ticket.status_code == 200
 
 
+async def test_a_link_opened_too_late_says_so_and_releases_the_seat(client, fixed_clock):
+    await confirming_event(capacity={"venue": 1})
+    await client.post("/api/v1/events/held/registrations", json=person(1))
+    held = await Registration.get(email_normalized="taro1@example.jp")
+    page = await client.get(f"/tickets/{held.token}/confirm")
+    fixed_clock.move_to(NOW + HOLD + timedelta(seconds=1))
+    late = await client.post(f"/tickets/{held.token}/confirm",
+                             data={"csrf_token": csrf_of(page.text)})
+    assert late.status_code == 409
+    assert "Register again" in late.text or "もう一度登録" in late.text
+    assert (await Registration.get(id=held.id)).status == "cancelled"
+    assert (await Event.get(slug="held")).venue_confirmed == 0
+    again = await client.get(f"/tickets/{held.token}/confirm")
+    assert again.status_code == 200 and ("Register again" in again.text
+                                         or "もう一度登録" in again.text)
+
+
 async def test_holds_that_run_out_release_their_seat_to_the_waiting_list(database):
     event = await confirming_event(capacity={"venue": 1})
     first = (await reg.register("held", person(1), now=NOW, hold=HOLD)).registration

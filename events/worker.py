@@ -498,6 +498,10 @@ async def stale_reason(message: Notification, event: Event, now: datetime) -> st
         return "the attendee registered again before delivery"
     if purpose == "waitlisted" and r.status == "confirmed":
         return "promoted before delivery (the promotion message follows)"
+    if purpose == "attendance_changed" and await Notification.filter(
+            registration_id=r.id, purpose="attendance_changed", id__gt=message.id,
+            status__in=("pending", "sending")).exists():
+        return "superseded by a later change of attendance (it says what is true then)"
     if purpose in OVERTAKEN_BY_CANCELLATION and event.status == "cancelled":
         # Never a REQUEST for a cancelled event: its cancellation message says what is true.
         return "the event was cancelled before delivery (its cancellation message says so)"

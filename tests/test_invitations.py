@@ -309,35 +309,49 @@ async def test_every_invitation_passes_libical(database, event_status, mode):
 
 async def test_toggling_attendance_sends_at_most_the_cap_then_the_final_state(
         database, smtp_server):
+    """A toggle a minute for 50 minutes, the worker keeping up: the cap, then the final
+    state once the hour has room; everything between is skipped, nothing is lost."""
     await make_event(slug="toggle", format="hybrid", now=NOW,
                      sessions=[session_payload(DAY1, fmt="hybrid")])
     r = await signup("toggle")
-    modes = ["online", "venue"] * 25
-    for mode in modes:
-        await registration.switch_attendance(await fresh(r), {"attendance": mode}, now=NOW)
-    assert await Notification.filter(registration_id=r.id).count() == 51
+    await deliver(database, smtp_server)
     cap = database.mail_per_registration_hour
     assert cap == 5
-    worker = await deliver(database, smtp_server)
-    assert worker.stats["sent"] == cap
-    assert worker.stats["deferred"] == 1
-    assert worker.stats["skipped"] == 51 - cap - 1
-    last = await Notification.filter(registration_id=r.id).order_by("-id").first()
-    assert last is not None and last.status == "pending" and last.attempts == 0
-    assert last.next_attempt_at == NOW + timedelta(hours=1)
-    skipped = await Notification.filter(registration_id=r.id, status="skipped").first()
-    assert skipped is not None and "5 mails about this registration" in skipped.last_error
+    for minute, mode in enumerate(["online", "venue"] * 25, start=1):
+        now = NOW + timedelta(minutes=minute)
+        await registration.switch_attendance(await fresh(r), {"attendance": mode}, now=now)
+        await deliver(database, smtp_server, now)
+        if minute == cap:
+            held = await Notification.filter(registration_id=r.id).order_by("-id").first()
+            assert held is not None and held.status == "pending" and held.attempts == 0
+            assert held.next_attempt_at == NOW + timedelta(hours=1), "when the hour has room"
+            assert "5 mails about this registration in the last hour" in held.last_error
+    assert len(smtp_server.received) == cap
+    rows = await Notification.filter(registration_id=r.id).order_by("id")
+    assert len(rows) == 51
+    assert [m.status for m in rows[cap:]] == ["pending"] * (51 - cap)
 
-    # Within the hour nothing more; once the hour has room, the final state goes out.
-    assert (await deliver(database, smtp_server, NOW + timedelta(minutes=59))).stats[
-        "sent"] == 0
     worker = await deliver(database, smtp_server, NOW + timedelta(hours=1))
-    assert worker.stats["sent"] == 1
+    assert worker.stats["sent"] == 1 and worker.stats["skipped"] == 51 - cap - 1
     assert len(smtp_server.received) == cap + 1
     final = smtp_server.received[-1].message
-    assert "会場参加" in final.get_body(("plain",)).get_content()
+    assert "「会場参加」に変更しました" in final.get_body(("plain",)).get_content()
     assert (await fresh(r)).attendance == "venue"
-    assert (await Notification.get(id=last.id)).status == "sent"
+    rows = await Notification.filter(registration_id=r.id).order_by("id")
+    assert rows[-1].status == "sent"
+    assert all(m.status == "skipped" and "superseded" in m.last_error for m in rows[cap:-1])
+
+
+async def test_toggling_before_the_worker_runs_sends_the_final_state_only(
+        database, smtp_server):
+    await make_event(slug="toggle", format="hybrid", now=NOW,
+                     sessions=[session_payload(DAY1, fmt="hybrid")])
+    r = await signup("toggle")
+    for mode in ["online", "venue"] * 25:
+        await registration.switch_attendance(await fresh(r), {"attendance": mode}, now=NOW)
+    worker = await deliver(database, smtp_server)
+    assert worker.stats["sent"] == 2, "the confirmation, then the final state"
+    assert "会場参加" in smtp_server.received[-1].message.get_body(("plain",)).get_content()
 
 
 async def test_under_the_cap_every_message_goes_out(database, smtp_server):

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from api import confirm
+from api import confirm, limits
 from api.docs import HTML, LANG, file, form_post, html_page, operation
 from api.feeds import PRIVATE_CACHE, calendar_response
 from api.pages import card, page_language, render
@@ -31,13 +31,15 @@ FORM_FIELDS = ("name", "name_kana", "email", "affiliation", "membership", "atten
 
 def _form_page(request: Request, event: Event, lang: str, *, values: dict[str, Any] | None = None,
                errors: dict[str, str] | None = None, refusal: str | None = None,
-               status: int = 200) -> Response:
+               status: int = 200, challenge: dict[str, Any] | None = None,
+               retry_minutes: int | None = None) -> Response:
     token = csrf_token(request)
     response = render(request, "register.html", lang, status=status, c=card(event, lang),
                       event=event, modes=catalogue.attendance_modes(event),
                       seats=_seats(event), values=values or {}, errors=errors or {},
                       refusal=refusal, csrf_field=CSRF_FIELD, csrf=token,
-                      joint_users=joint_users(event, lang))
+                      joint_users=joint_users(event, lang), challenge=challenge,
+                      retry_minutes=retry_minutes)
     set_csrf_cookie(response, token, request)
     return response
 
@@ -65,12 +67,13 @@ async def register_form(request: Request) -> Response:
         reg.check_open(event, now())
     except Refused as exc:
         refusal = exc.code
-    return _form_page(request, event, lang, refusal=refusal)
+    return _form_page(request, event, lang, refusal=refusal,
+                      challenge=await limits.form_challenge(request, event))
 
 
 @form_post("Register from the form", fields=(
     "name", "name_kana", "email", "affiliation", "membership", "attendance", "locale",
-    "consent"), errors=(403, 404, 409, 422))
+    "consent", "challenge"), errors=(403, 404, 409, 422, 429))
 async def register_submit(request: Request) -> Response:
     lang = page_language(request)
     event = await catalogue.get_event(request.path_params["slug"])
@@ -83,14 +86,22 @@ async def register_submit(request: Request) -> Response:
     data["consent"] = form.get("consent") == "yes"
     data.setdefault("locale", lang)
     try:
+        await limits.take_registration(request, event, str(form.get("challenge") or "") or None)
         result = await reg.register(event.slug, data, now=now(), require_consent=True,
                                     hold=settings(request).confirm_hold)
+    except limits.RateLimited as exc:
+        page = _form_page(request, event, lang, values=data, refusal="rate_limited", status=429,
+                          retry_minutes=-(-exc.retry_after // 60))
+        page.headers.update(limits.retry_headers(exc))
+        return page
     except Invalid as exc:
         errors = {e.field: e.text(lang) for e in exc.errors}
-        return _form_page(request, event, lang, values=data, errors=errors, status=422)
+        return _form_page(request, event, lang, values=data, errors=errors, status=422,
+                          challenge=await limits.form_challenge(request, event))
     except (Refused, Conflict) as exc:
         return _form_page(request, event, lang, values=data, refusal=exc.code, status=409
-                          if exc.code != "attendance_not_offered" else 422)
+                          if exc.code != "attendance_not_offered" else 422,
+                          challenge=await limits.form_challenge(request, event))
     if result.check_email:  # the same page for a new or a registered address
         return confirm.check_email_page(request, event, lang, settings(request).confirm_hold)
     return RedirectResponse(f"/tickets/{result.registration.token}?welcome=1&lang={lang}",

@@ -101,6 +101,7 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "contact_email": e.contact_email or None,
         "membership_choices": [c for c in e.membership_choices.split(",") if c],
         "share_registrants": e.share_registrants,
+        "challenge": e.challenge,
         "version": e.version,
         "confirm_email": e.confirm_email,
         "privacy": privacy.notice(e),

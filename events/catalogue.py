@@ -603,6 +603,8 @@ async def _event_values(
         values["membership_choices"] = ",".join(change.membership_choices)
     if change.share_registrants is not None:
         values["share_registrants"] = change.share_registrants
+    if change.challenge is not None:
+        values["challenge"] = change.challenge
     if "privacy" in sent:
         values["privacy"] = privacy.stored_notice(event.privacy if event else {}, change.privacy)
     if change.consent_required is not None:

@@ -15,9 +15,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from events.limits import (
+    DEFAULT_RATES,
+    LOOKUPS,
+    REGISTRATIONS,
+    TICKET_LINKS,
+    Network,
+    Rate,
+    parse_networks,
+)
 from events.vocabulary import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, LANGUAGES
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -74,6 +84,27 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "Mails about one registration in any hour (1 to 1000). Past it, a message "
                "the attendee caused is skipped when a later one waits, and the latest is "
                "sent once the hour has room: never lost, the newest state wins."),
+    SettingDoc("KAIGI_RATE_LIMITS", "`on`",
+               "`off` lets every client's requests through uncounted (load tests, "
+               "benchmarks); the per-registration mail cap stays."),
+    SettingDoc("KAIGI_RATE_REGISTRATIONS", f"`{DEFAULT_RATES[REGISTRATIONS]}`",
+               "Registrations per client address and event (API and form), as "
+               "`COUNT/PERIOD` (`second`, `minute`, `hour`, `day`, e.g. `50/2hour`); past "
+               "it, 429 with Retry-After. Past half of it, an event's `auto` challenge is on."),
+    SettingDoc("KAIGI_RATE_LOOKUPS", f"`{DEFAULT_RATES[LOOKUPS]}`",
+               "Check-in searches per API key (door keys included)."),
+    SettingDoc("KAIGI_RATE_TICKET_LINKS", f"`{DEFAULT_RATES[TICKET_LINKS]}`",
+               "Requests to mail a lost ticket link, per client address."),
+    SettingDoc("KAIGI_REDIS_URL", "none: counters in the database",
+               "Keep the rate counters in Redis (`redis://host:6379/0`) instead of the "
+               "database; every web worker shares them either way."),
+    SettingDoc("KAIGI_TRUSTED_PROXIES", "none",
+               "Comma-separated addresses or CIDRs of reverse proxies: only when the peer is "
+               "one, the client address is read from `X-Forwarded-For` (its rightmost "
+               "address that is not a trusted proxy)."),
+    SettingDoc("KAIGI_CHALLENGE_MAXNUMBER", "`100000`",
+               "Difficulty of the registration form's proof-of-work challenge: the browser "
+               "tries up to this many SHA-256 hashes (half on average)."),
     SettingDoc("KAIGI_RETENTION_DAYS", "`180`",
                "Days after an event's last day before `kaigi worker` anonymises its "
                "registrations and deletes their mail (1 to 3650); an event's "
@@ -108,6 +139,15 @@ class Settings:
     retention_days: int = 180
     confirm_hold: timedelta = timedelta(minutes=30)
     mail_per_registration_hour: int = 5
+    # abuse limits (events.limits)
+    rate_limits: bool = True
+    rate_registrations: Rate = Rate.parse(DEFAULT_RATES[REGISTRATIONS])
+    rate_lookups: Rate = Rate.parse(DEFAULT_RATES[LOOKUPS])
+    rate_ticket_links: Rate = Rate.parse(DEFAULT_RATES[TICKET_LINKS])
+    redis_url: str = ""
+    trusted_proxies: tuple[Network, ...] = ()
+    challenge_maxnumber: int = 100_000
+
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool | None = None
@@ -205,6 +245,7 @@ class Settings:
             else:
                 problems.append(f"KAIGI_CONFIRM_HOLD_MINUTES: expected minutes from 1 to "
                                 f"10080, got {raw_hold!r}")
+        limits = _abuse_limits(env, problems)
 
         if problems:
             raise SettingsError(problems)
@@ -223,7 +264,13 @@ class Settings:
             retention_days=retention_days,
             confirm_hold=confirm_hold,
             mail_per_registration_hour=mail_cap,
+            **limits,
         )
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {REGISTRATIONS: self.rate_registrations, LOOKUPS: self.rate_lookups,
+                TICKET_LINKS: self.rate_ticket_links}
 
     @property
     def is_sqlite(self) -> bool:
@@ -267,6 +314,34 @@ def _demo_checkout(env: Mapping[str, str], var_dir: Path) -> bool:
     if any(env.get(name) for name in ("KAIGI_DEV", "KAIGI_SECRET_KEY", "KAIGI_DATABASE_URL")):
         return False
     return (var_dir / "dev-secret-key").is_file()
+
+
+def _abuse_limits(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The rate limits, Redis, trusted proxies and the challenge's difficulty."""
+    found: dict[str, Any] = {"rate_limits": not env.get("KAIGI_RATE_LIMITS", "").strip()
+                             or _parse_bool(env, "KAIGI_RATE_LIMITS", problems)}
+    for limit in (REGISTRATIONS, LOOKUPS, TICKET_LINKS):
+        name = f"KAIGI_RATE_{limit.upper()}"
+        try:
+            found[f"rate_{limit}"] = Rate.parse(env.get(name) or DEFAULT_RATES[limit])
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    redis_url = env.get("KAIGI_REDIS_URL", "").strip()
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        problems.append(f"KAIGI_REDIS_URL: expected redis://host:port/db or rediss://…, "
+                        f"got scheme {urlsplit(redis_url).scheme or '(none)'!r}")
+    found["redis_url"] = redis_url
+    try:
+        found["trusted_proxies"] = parse_networks(env.get("KAIGI_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        problems.append(f"KAIGI_TRUSTED_PROXIES: {exc}")
+    raw = env.get("KAIGI_CHALLENGE_MAXNUMBER", "").strip() or "100000"
+    if raw.isascii() and raw.isdigit() and 100 <= int(raw) <= 10_000_000:
+        found["challenge_maxnumber"] = int(raw)
+    else:
+        problems.append(f"KAIGI_CHALLENGE_MAXNUMBER: expected a number from 100 to 10000000, "
+                        f"got {raw!r}")
+    return found
 
 
 def _dev_secret(var_dir: Path) -> str:

@@ -45,6 +45,10 @@ class Code(StrEnum):
     ONLINE_ONLY = "online_only"
     WRONG_DAY = "wrong_day"
     WRONG_EVENT = "wrong_event"
+    # abuse limits
+    RATE_LIMITED = "rate_limited"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
 
 
 # What each code means, for the API document; and its HTTP status.
@@ -80,6 +84,12 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.ONLINE_ONLY: (409, "Scan: the registration is for online attendance."),
     Code.WRONG_DAY: (409, "Scan: the event has no venue session today."),
     Code.WRONG_EVENT: (422, "Scan: the ticket belongs to another event."),
+    Code.RATE_LIMITED: (429, "Too many requests from this client or key; `retry_after` (and "
+                             "the Retry-After header) says in how many seconds to try again."),
+    Code.IDEMPOTENCY_KEY_REUSED: (422, "This Idempotency-Key came with a different body: "
+                                       "use a new key for a new request."),
+    Code.IDEMPOTENCY_KEY_IN_USE: (409, "A request with this Idempotency-Key is still being "
+                                       "answered; retry in a moment."),
 }
 # A scan's `result`: success, or the code of its refusal.
 CheckinResult = Literal[

@@ -131,6 +131,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def limit_env(settings: Settings) -> dict[str, str]:
+    """The rate limit settings, for a server in another process."""
+    return {"KAIGI_RATE_LIMITS": "on" if settings.rate_limits else "off",
+            "KAIGI_RATE_REGISTRATIONS": str(settings.rate_registrations),
+            "KAIGI_RATE_LOOKUPS": str(settings.rate_lookups),
+            "KAIGI_RATE_TICKET_LINKS": str(settings.rate_ticket_links),
+            "KAIGI_REDIS_URL": settings.redis_url,
+            "KAIGI_TRUSTED_PROXIES": ",".join(map(str, settings.trusted_proxies)),
+            "KAIGI_CHALLENGE_MAXNUMBER": str(settings.challenge_maxnumber)}
+
+
 class LiveServer:
     """kaigi under a real uvicorn in a subprocess, as in production."""
 
@@ -144,6 +155,7 @@ class LiveServer:
             "KAIGI_SECRET_KEY": settings.secret_key,
             "KAIGI_BASE_URL": settings.base_url,
             "KAIGI_VAR_DIR": str(settings.var_dir),
+            **limit_env(settings),
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.asgi:create", "--factory",

@@ -16,11 +16,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import pytest
+
+from api.app import create_app
 from events import outbox
 from events.config import Settings
 from events.models import Notification
 from events.outbox import Backoff
 from events.worker import SmtpConfig, Worker
+from tests.conftest import BASE_URL
 from tests.databases import kaigi
 from tests.factories import make_event
 from tests.mailserver import MailServer
@@ -36,6 +41,15 @@ async def register_many(client, slug: str, count: int, start: int = 1) -> None:
     for n in range(start, start + count):
         response = await client.post(f"/api/v1/events/{slug}/registrations", json=person(n))
         assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+async def unlimited(database):
+    """The app with the per-client limits off: dozens of registrations from one address."""
+    app = create_app(replace(database, rate_limits=False), manage_db=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url=BASE_URL) as client:
+        yield client
 
 
 class Clock:
@@ -192,9 +206,9 @@ async def test_permanent_refusal_stops_with_its_reason_and_organizers_retry(
     assert_each_once(smtp_server, rows)
 
 
-async def test_two_worker_processes_send_each_message_once(client, database, smtp_server):
+async def test_two_worker_processes_send_each_message_once(unlimited, database, smtp_server):
     await make_event(slug="crowd")
-    await register_many(client, "crowd", 40)
+    await register_many(unlimited, "crowd", 40)
     # Both workers start before the server answers, so both are busy at the same time.
     smtp_server.handler.hold = threading.Event()
     smtp_server.handler.delay = 0.01
@@ -220,9 +234,9 @@ async def test_two_worker_processes_send_each_message_once(client, database, smt
     assert len(by_worker) == 2, f"both workers took part: {by_worker}"
 
 
-async def test_a_killed_worker_loses_nothing(client, database, smtp_server):
+async def test_a_killed_worker_loses_nothing(unlimited, database, smtp_server):
     await make_event(slug="sym")
-    await register_many(client, "sym", 12)
+    await register_many(unlimited, "sym", 12)
     smtp_server.handler.delay = 0.2
     victim = spawn_worker(database, smtp_server, "--batch", "12", "--lease", "60")
     try:

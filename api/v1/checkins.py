@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import limits
 from api.docs import ok, operation, problems, query
 from api.errors import PROBLEM_FIELDS, TITLES, ProblemResponse
 from api.requests import actor, json_body, now, settings
@@ -85,9 +86,13 @@ async def create_checkin(request: Request) -> Response:
 
 @operation("Find an attendee for a manual check-in", secured=True,
            parameters=[query("q", "name, kana, email, ticket number or ticket code")],
-           responses={**ok("CheckinSearch"), **problems(404, 422)})
+           description="Each key may search a limited number of times per period "
+                       "(KAIGI_RATE_LOOKUPS, default 60/minute): past it, 429 "
+                       "`rate_limited` with Retry-After.",
+           responses={**ok("CheckinSearch"), **problems(404, 422, 429)})
 async def search(request: Request) -> JSONResponse:
-    door, _ = await _door(request)
+    door, key_id = await _door(request)
+    await limits.take_lookup(request, key_id)
     items = await checkin.search(door, request.query_params.get("q", ""),
                                  _verifier(request))
     return JSONResponse({"items": items}, headers=PRIVATE)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import privacy
+from api import limits, privacy
 from api import representations as rep
 from api.confirm import check_email
 from api.docs import CURSOR, PAGE_LIMIT, TOKEN, file, ok, operation, problems, query
 from api.requests import actor, json_body, now, settings
+from events import challenge, idempotency, tickets
 from events import registration as reg
-from events import tickets
 from events.catalogue import get_event
 from events.errors import FieldError, Invalid, NotFound
 from events.inputs import AttendanceIn, RegistrationIn
@@ -34,22 +35,93 @@ def answer(request: Request, r: Registration, position: int | None, status: int 
     return JSONResponse(body, status_code=status)
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "The client's id for this registration (1-200 printable ASCII): a retry "
+                   "with the same key and body within 24 hours gets the first answer again "
+                   "(`Idempotent-Replayed: true`); the same key with another body is 422 "
+                   "`idempotency_key_reused`.",
+    "schema": {"type": "string", "maxLength": 200}}
+REGISTER_NOTES = (
+    "Each client address may register a limited number of times per event and period "
+    "(KAIGI_RATE_REGISTRATIONS, default 20/hour): past it, 429 `rate_limited` with "
+    "Retry-After. When the event's `challenge` is `on` (or `auto` and the client is past "
+    "half its limit), `challenge` must carry a solved proof-of-work challenge from "
+    "GET /api/v1/events/{slug}/challenge; without it, 422 naming the `challenge` field. "
+    "Requests with an API key that manages the event count against neither.")
+
+
 @operation("Register (public): confirmed, or waitlisted with a position",
-           body=RegistrationIn,
+           description=REGISTER_NOTES, body=RegistrationIn, parameters=[IDEMPOTENCY_KEY],
            responses={**ok("Registration", 201, "Registered"),
                       **ok("CheckEmail", 202, "The event confirms addresses first: the same "
                            "answer for a new or a registered address"),
-                      **problems(404, 409, 422)})
+                      **problems(404, 409, 422, 429)})
 async def register(request: Request) -> JSONResponse:
-    result = await reg.register(request.path_params["slug"], await json_body(request),
-                                now=now(), events=request.app.state.recent_events,
+    slug, data = request.path_params["slug"], await json_body(request)
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:
+        status, body = await _register(request, slug, data)
+        return _registered(request, status, body)
+    scope = f"registrations:{slug}"
+    replay = await idempotency.begin(scope, key, data, now())
+    if replay is not None:
+        return _registered(request, replay.status, replay.body, replayed=True)
+    try:
+        status, body = await _register(request, slug, data)
+    except Exception:
+        await idempotency.abandon(scope, key)
+        raise
+    await idempotency.finish(scope, key, status, body)
+    return _registered(request, status, body)
+
+
+async def _register(request: Request, slug: str, data: Any) -> tuple[int, dict[str, Any]]:
+    events = request.app.state.recent_events
+    event = await events.get(slug)
+    if not await _manager(request, event):
+        await limits.take_registration(
+            request, event, data.get("challenge") if isinstance(data, dict) else None)
+    result = await reg.register(slug, data, now=now(), events=events,
                                 hold=settings(request).confirm_hold)
     if result.check_email:  # no token, nothing that tells a registered address apart
-        return JSONResponse(check_email(settings(request).confirm_hold), status_code=202)
-    response = answer(request, result.registration, result.position, 201, personal=False)
-    response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
-                                   f"{result.registration.id}"
+        return 202, check_email(settings(request).confirm_hold)
+    return 201, rep.registration(result.registration, settings(request).base_url,
+                                 ticket_code(request, result.registration), result.position,
+                                 personal=False)
+
+
+async def _manager(request: Request, event: Event) -> bool:
+    """A key that manages the event (an organizer's import script) is not rate limited."""
+    if "authorization" not in request.headers:
+        return False
+    return (await actor(request)).can_manage(event)
+
+
+def _registered(request: Request, status: int, body: dict[str, Any], *,
+                replayed: bool = False) -> JSONResponse:
+    response = JSONResponse(body, status_code=status)
+    if "id" in body:  # not for 202 check_email
+        response.headers["Location"] = f"{settings(request).base_url}/api/v1/registrations/" \
+                                       f"{body['id']}"
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+@operation("A proof-of-work challenge for registering (ALTCHA scheme)",
+           description="Find the number n from 0 to `maxnumber` with "
+                       "hex(SHA-256(salt + n)) = `challenge`, then send "
+                       "base64(JSON {algorithm, challenge, number: n, salt, signature}) as "
+                       "the registration's `challenge`. Valid for an hour, once. `required` "
+                       "says whether this client's next registration needs it.",
+           responses={**ok("Challenge"), **problems(404)})
+async def get_challenge(request: Request) -> JSONResponse:
+    event = await request.app.state.recent_events.get(request.path_params["slug"])
+    config, moment = settings(request), now()
+    body = challenge.issue(config.secret_key, event.slug, moment, config.challenge_maxnumber)
+    body["required"] = await limits.registration_needs_challenge(request, event, moment)
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _id(request: Request) -> int:
@@ -170,6 +242,7 @@ async def public_key(request: Request) -> JSONResponse:
 
 routes = [
     Route("/events/{slug}/registrations", register, methods=["POST"]),
+    Route("/events/{slug}/challenge", get_challenge, methods=["GET"]),
     Route("/events/{slug}/registrations", list_registrations, methods=["GET"]),
     Route("/events/{slug}/registrations.csv", registrations_csv, methods=["GET"]),
     Route("/registrations/{id}", get_registration, methods=["GET"]),

@@ -686,6 +686,15 @@ def change_lines(payload: object, mode: str, tz: ZoneInfo, lang: str) -> list[st
     return lines
 
 
+def change_concerns(payload: object, mode: str) -> bool:
+    """Whether an event change is news to someone attending by `mode`: without a summary
+    (an older message, a change of time zone), it is."""
+    changes = payload.get("changes") if isinstance(payload, dict) else None
+    if not changes:
+        return True
+    return bool(change_lines(payload, mode, ZoneInfo("UTC"), DEFAULT_LANGUAGE))
+
+
 def _span_of(snapshot: dict[str, Any], tz: ZoneInfo, lang: str) -> str:
     return span(datetime.fromisoformat(snapshot["starts_at"]),
                 datetime.fromisoformat(snapshot["ends_at"]), tz, lang)

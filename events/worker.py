@@ -516,6 +516,8 @@ async def stale_reason(message: Notification, event: Event, now: datetime) -> st
             registration_id=r.id, purpose__in=("event_changed", "event_cancelled"),
             revision__gt=message.revision).exists():
         return "superseded by a later change of the event"
+    if purpose == "event_changed" and not mail.change_concerns(message.payload, r.attendance):
+        return "the change does not concern the attendee's way of attending"
     return None
 
 

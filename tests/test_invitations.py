@@ -396,3 +396,24 @@ async def test_an_invitation_sent_before_sequences_were_kept_is_still_outranked(
     await deliver(database, smtp_server)
     [received] = smtp_server.received
     assert uids_and_sequences(invitation(received.message)) == {uid(day1): 3, uid(day2): 3}
+
+
+async def test_a_change_of_place_is_not_news_to_online_attendees(database, smtp_server):
+    await make_event(slug="moved", format="hybrid", now=NOW,
+                     sessions=[session_payload(DAY1, fmt="hybrid")])
+    [session] = await sessions_of("moved")
+    await signup("moved", 1, attendance="venue")
+    online = await signup("moved", 2, attendance="online")
+    await deliver(database, smtp_server)
+    await catalogue.update_event("moved", {"venue": {"name": "大阪会場", "address": "大阪府"}},
+                                 actor=ADMIN, now=NOW)
+    await deliver(database, smtp_server)
+    assert [m.recipients for m in smtp_server.received[2:]] == [["taro1@example.jp"]]
+    skipped = await Notification.get(registration_id=online.id, purpose="event_changed")
+    assert skipped.status == "skipped" and "does not concern" in skipped.last_error
+    await catalogue.update_event("moved", {"sessions": [
+        session_payload(DAY1 + timedelta(hours=1), fmt="hybrid", id=session.id)]},
+        actor=ADMIN, now=NOW)
+    await deliver(database, smtp_server)
+    assert sorted(m.recipients[0] for m in smtp_server.received[3:]) == [
+        "taro1@example.jp", "taro2@example.jp"]

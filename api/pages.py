@@ -229,16 +229,16 @@ def in_month(event: Event, bounds: tuple[date, date]) -> bool:
             and event.ends_at.astimezone(tz).date() >= bounds[0])
 
 
-async def search(filters: Mapping[str, str], cursor: str
+async def search(filters: Mapping[str, str], cursor: str, lang: str
                  ) -> tuple[list[Event], str | None, dict[str, str]]:
     """The events matching the catalogue's filters, through the API's own listing; the
-    problems by field when a filter is not understood."""
+    problems by field, in `lang`, when a filter is not understood."""
     params = {k: v for k, v in filters.items() if k != "month"}
     bounds = None
     if filters.get("month"):
         bounds = month_bounds(filters["month"])
         if bounds is None:
-            return [], None, {"month": "invalid_month"}
+            return [], None, {"month": vocabulary.translate("search_bad_month", lang)}
         params["from"], params["to"] = bounds[0].isoformat(), bounds[1].isoformat()
     params["limit"] = str(SEARCH_LIMIT)
     if cursor:
@@ -246,7 +246,7 @@ async def search(filters: Mapping[str, str], cursor: str
     try:
         page = await catalogue.list_events(params)
     except Invalid as exc:
-        return [], None, {e.field: e.key or "invalid" for e in exc.errors}
+        return [], None, {e.field: e.text(lang) for e in exc.errors}
     items = [e for e in page.items if bounds is None or in_month(e, bounds)]
     return items, page.next_cursor, {}
 
@@ -274,7 +274,7 @@ async def index(request: Request) -> Response:
     more = None
     problems: dict[str, str] = {}
     if filters:
-        found, next_cursor, problems = await search(filters, query.get("cursor", ""))
+        found, next_cursor, problems = await search(filters, query.get("cursor", ""), lang)
         results = [card(e, lang) for e in found]
         if next_cursor:
             more = "/?" + urlencode({**filters, "cursor": next_cursor, "lang": lang})
@@ -290,9 +290,7 @@ async def index(request: Request) -> Response:
         request, "index.html", lang, status=422 if problems else 200,
         months=months, undated=[card(e, lang) for e in view.undated],
         past=[card(e, lang) for e in view.past], filters=filters, results=results,
-        more=more, problems={k: vocabulary.translate(
-            f"invalid_{v}" if f"invalid_{v}" in vocabulary.MESSAGES else "error_status_422",
-            lang) for k, v in problems.items()},
+        more=more, problems=problems,
         organizations=await catalogue.list_organizations(),
         series_list=await catalogue.list_series(),
         month_list=month_choices(view.upcoming + view.past, filters.get("month", ""), lang),

@@ -273,8 +273,21 @@ async def test_no_match_says_so_and_a_bad_month_is_named(client):
     bad = await page(client, "/?month=2098-13", status=422)
     assert 'aria-invalid="true" aria-describedby="e-month"' in bad
     assert re.search(r'<span class="field-error" id="e-month">[^<]+</span>', bad)
-    assert "条件に合うイベントはありません。" in bad
+    assert '<p class="notice refusal" role="alert">入力内容を確認してください。</p>' in bad
+    assert "条件に合うイベントはありません。" not in bad, "a refused search matched nothing"
     assert (await client.get("/?format=bogus")).status_code == 422
+
+
+@pytest.mark.parametrize("query, status", [
+    ("month=2999-12", 422), ("month=1900-01", 200), ("month=98-1", 422), ("cursor=zzz", 200),
+    ("q=ipv6&cursor=zzz", 422), ("q=%00", 422), ("q=" + "x" * 201, 422),
+    ("format=online,hybrid", 200), ("org=%E3%81%82", 200), ("series=..%2F", 200),
+])
+async def test_odd_filters_are_answered_never_a_500(client, query, status):
+    await catalogue_world()
+    response = await client.get(f"/?{query}")
+    assert response.status_code == status, response.text[-500:]
+    assert "<h1>" in response.text
 
 
 # ---- the venue, the contact -------------------------------------------------------------

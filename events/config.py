@@ -28,6 +28,7 @@ from events.limits import (
     Rate,
     parse_networks,
 )
+from events.local_state import private_dir
 from events.vocabulary import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, LANGUAGES
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -104,7 +105,15 @@ DOCUMENTED: tuple[SettingDoc, ...] = (
                "address that is not a trusted proxy)."),
     SettingDoc("KAIGI_CHALLENGE_MAXNUMBER", "`100000`",
                "Difficulty of the registration form's proof-of-work challenge: the browser "
-               "tries up to this many SHA-256 hashes (half on average)."),
+               "tries up to this many SHA-256 hashes (half on average: about a second in "
+               "Chromium on a busy two-core machine)."),
+    SettingDoc("KAIGI_MAX_BODY_BYTES", "`1048576` (1 MiB)",
+               "Largest request body accepted; a larger one is refused with 413 before it "
+               "is read whole."),
+    SettingDoc("KAIGI_ALLOWED_HOSTS", "any",
+               "Comma-separated host names the site answers to besides the host of "
+               "`KAIGI_BASE_URL` (`kaigi.example.jp`, `*.example.jp`); a request naming "
+               "another `Host` gets 400. Unset: any host."),
     SettingDoc("KAIGI_RETENTION_DAYS", "`180`",
                "Days after an event's last day before `kaigi worker` anonymises its "
                "registrations and deletes their mail (1 to 3650); an event's "
@@ -136,9 +145,11 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = ""
     reminder_lead: timedelta = timedelta(hours=24)
+    mail_per_registration_hour: int = 5
+    max_body_bytes: int = 1024 * 1024
+    allowed_hosts: tuple[str, ...] = ()
     retention_days: int = 180
     confirm_hold: timedelta = timedelta(minutes=30)
-    mail_per_registration_hour: int = 5
     # abuse limits (events.limits)
     rate_limits: bool = True
     rate_registrations: Rate = Rate.parse(DEFAULT_RATES[REGISTRATIONS])
@@ -147,7 +158,6 @@ class Settings:
     redis_url: str = ""
     trusted_proxies: tuple[Network, ...] = ()
     challenge_maxnumber: int = 100_000
-
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool | None = None
@@ -245,6 +255,16 @@ class Settings:
             else:
                 problems.append(f"KAIGI_CONFIRM_HOLD_MINUTES: expected minutes from 1 to "
                                 f"10080, got {raw_hold!r}")
+
+        max_body_bytes = 1024 * 1024
+        if raw_max := env.get("KAIGI_MAX_BODY_BYTES", "").strip():
+            if raw_max.isascii() and raw_max.isdigit() and 1024 <= int(raw_max) <= 2**31:
+                max_body_bytes = int(raw_max)
+            else:
+                problems.append(f"KAIGI_MAX_BODY_BYTES: expected bytes from 1024 to 2147483648, "
+                                f"got {raw_max!r}")
+        allowed_hosts = tuple(h.strip().lower() for h in
+                              env.get("KAIGI_ALLOWED_HOSTS", "").split(",") if h.strip())
         limits = _abuse_limits(env, problems)
 
         if problems:
@@ -261,9 +281,11 @@ class Settings:
             smtp_url=smtp_url,
             mail_from=mail_from,
             reminder_lead=reminder_lead,
+            mail_per_registration_hour=mail_cap,
+            max_body_bytes=max_body_bytes,
+            allowed_hosts=allowed_hosts,
             retention_days=retention_days,
             confirm_hold=confirm_hold,
-            mail_per_registration_hour=mail_cap,
             **limits,
         )
 
@@ -348,7 +370,7 @@ def _dev_secret(var_dir: Path) -> str:
     """Generate once and keep, so dev sessions and tickets survive a restart."""
     path = var_dir / "dev-secret-key"
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(var_dir)
         fd, written = tempfile.mkstemp(dir=var_dir, prefix=".dev-secret-")  # mode 0600
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48) + "\n")

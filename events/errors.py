@@ -17,6 +17,10 @@ class Code(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     INVALID = "invalid"
     CSRF_FAILED = "csrf_failed"
+    # bounded requests
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    UNKNOWN_HOST = "unknown_host"
     # registration
     EVENT_CANCELLED = "event_cancelled"
     EVENT_POSTPONED = "event_postponed"
@@ -59,6 +63,11 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.UNAUTHENTICATED: (401, "No valid API key (Authorization: Bearer <key>)."),
     Code.INVALID: (422, "Some fields are invalid; `errors` lists every one."),
     Code.CSRF_FAILED: (403, "A form's CSRF token was missing or stale."),
+    Code.TOO_LARGE: (413, "The request body is larger than the site accepts "
+                          "(`max_bytes`); nothing was read past it."),
+    Code.UNSUPPORTED_MEDIA_TYPE: (415, "The body is not sent as JSON: use "
+                                       "Content-Type: application/json (charset utf-8)."),
+    Code.UNKNOWN_HOST: (400, "The request names a Host this site does not answer to."),
     Code.EVENT_CANCELLED: (409, "The event is cancelled."),
     Code.EVENT_POSTPONED: (409, "The event is postponed; registration will reopen."),
     Code.REGISTRATION_NOT_OPEN: (409, "Registration has not opened (or the date is TBD)."),

@@ -40,6 +40,7 @@ import aiosmtplib
 from events import catalogue, db, holds, mail, outbox, privacy
 from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
+from events.local_state import write_private
 from events.models import Event, Notification, Session, User
 from events.registration import waitlist_position
 
@@ -211,10 +212,7 @@ class FileTransport:
         await asyncio.to_thread(self._write, f"{name}.eml", data)
 
     def _write(self, name: str, data: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = self.directory / f".{name}.tmp"
-        temporary.write_bytes(data)
-        os.replace(temporary, self.directory / name)
+        write_private(self.directory / name, data)  # 0600: a message is personal data
 
     async def close(self) -> None:
         return None

@@ -104,10 +104,14 @@
     for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = disabled; }
   }
 
-  document.getElementById("challenge-needs-js").hidden = true;
-  setButtons(true);
-  status.textContent = box.getAttribute("data-working");
-  search(0).then(function (number) {
+  function start() {
+    search(0).then(solved).catch(function () {
+      status.textContent = box.getAttribute("data-error");
+      setButtons(false);  // the server says what is missing, in words
+    });
+  }
+
+  function solved(number) {
     if (number === null) { throw new Error("no solution"); }
     field.value = btoa(JSON.stringify({
       algorithm: task.algorithm, challenge: task.challenge, number: number,
@@ -115,8 +119,12 @@
     box.setAttribute("data-solved", "true");
     status.textContent = box.getAttribute("data-done");
     setButtons(false);
-  }).catch(function () {
-    status.textContent = box.getAttribute("data-error");
-    setButtons(false);  // the server says what is missing, in words
-  });
+  }
+
+  document.getElementById("challenge-needs-js").hidden = true;
+  setButtons(true);
+  status.textContent = box.getAttribute("data-working");
+  // After the page has loaded: the search keeps the page busy, not its loading.
+  if (document.readyState === "complete") { start(); }
+  else { window.addEventListener("load", start); }
 }());

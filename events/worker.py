@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events import catalogue, db, holds, mail, outbox, privacy
+from events import catalogue, db, holds, idempotency, limits, mail, outbox, privacy
 from events.accounts import LINK_VALID
 from events.config import TRUE_WORDS, Settings
 from events.local_state import write_private
@@ -285,6 +285,9 @@ class Worker:
         if queued:
             log.info("queued %d reminders", queued)
         await privacy.purge_due(self.clock(), self.settings)  # retention, same cadence
+        # Rate counters and idempotent replies past their time (Redis expires its own).
+        await limits.forget_expired(self.clock())
+        await idempotency.forget_expired(self.clock())
 
     async def tick(self, stop: asyncio.Event | None = None) -> int:
         """Claim one batch and deliver it; returns how many messages were claimed."""

@@ -304,3 +304,17 @@ async def test_database_counters_are_one_row_per_key_and_expire(database):
     assert await forget_expired(NOW + timedelta(minutes=1)) == 1
     assert await limiter.once("x", NOW + timedelta(hours=1), NOW)
     assert not await limiter.once("x", NOW + timedelta(hours=1), NOW + timedelta(minutes=5))
+
+
+async def test_the_worker_forgets_expired_counters_and_replies(database):
+    from events.models import IdempotentReply
+    from events.worker import Worker
+
+    limiter = Limiter(DatabaseCounters(), {"registrations": Rate.parse("5/minute")})
+    await limiter.take("registrations", "old", NOW)
+    await limiter.take("registrations", "new", NOW + timedelta(minutes=2))
+    await IdempotentReply.create(key="registrations:x:old", fingerprint="0" * 64, status=201,
+                                 body={}, created_at=NOW - timedelta(hours=25))
+    await Worker(database, poll=0.01, clock=lambda: NOW + timedelta(minutes=2)).run(once=True)
+    assert await RateCounter.all().values_list("key", flat=True) == ["kaigi:registrations:new"]
+    assert await IdempotentReply.all().count() == 0

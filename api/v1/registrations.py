@@ -39,7 +39,8 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "The client's id for this registration (1-200 printable ASCII): a retry "
                    "with the same key and body within 24 hours gets the first answer again "
-                   "(`Idempotent-Replayed: true`); the same key with another body is 422 "
+                   "(`Idempotent-Replayed: true`), ticket token included, so make it random "
+                   "(a UUID); the same key with another body is 422 "
                    "`idempotency_key_reused`.",
     "schema": {"type": "string", "maxLength": 200}}
 REGISTER_NOTES = (

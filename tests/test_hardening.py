@@ -360,3 +360,27 @@ async def test_eml_files_are_private(client, database, tmp_path):
         await Worker(replace(database, var_dir=var), poll=0.01).run(once=True)
     [eml] = (var / "outbox").glob("*.eml")
     assert mode(var) == 0o700 and mode(var / "outbox") == 0o700 and mode(eml) == 0o600
+
+
+async def test_errors_recorded_before_masking_are_masked_where_organizers_look(
+        browser, admin):
+    from tests.factories import log_in, make_org, make_user
+
+    await make_org("iaj")
+    await make_event(slug="sym", partners=[{"org": "iaj", "role": "organizer"}])
+    registered = await browser.post("/api/v1/events/sym/registrations", json=person())
+    assert registered.status_code == 201
+    raw = ("SMTPConnectError: Error connecting to mx.corp.internal on port 25: [Errno 111] "
+           "Connect call failed ('10.9.8.7', 25)")
+    await Notification.filter(purpose="confirmed").update(status="failed", last_error=raw)
+    listed = await browser.get("/api/v1/events/sym/messages", headers=admin)
+    assert listed.json()["items"][0]["last_error"] == "connection refused by the mail server"
+    await make_user("staff@iaj.example", org="iaj")
+    assert (await log_in(browser, "staff@iaj.example")).status_code == 303
+    registration_id = registered.json()["id"]
+    for path in ("/console/events/sym/mail?lang=en",
+                 f"/console/events/sym/registrations/{registration_id}?lang=en"):
+        page = await browser.get(path)
+        assert page.status_code == 200, path
+        assert "connection refused by the mail server" in page.text, path
+        assert "10.9.8.7" not in page.text and "mx.corp.internal" not in page.text, path

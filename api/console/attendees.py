@@ -19,7 +19,7 @@ from starlette.routing import Route
 from api.console.common import Console, page
 from api.docs import HTML, LOGIN_REDIRECT, console_form, console_page, file, query
 from api.v1.registrations import csv_export
-from events import audit
+from events import audit, outbox
 from events import registration as reg
 from events.catalogue import attendance_modes
 from events.errors import DomainError, FieldError, Invalid, NotFound
@@ -150,7 +150,7 @@ async def _detail(c: Console, event: Event, registration_id: int, *, status: int
         registered=_local(r.created_at, tz), checked_in=_local(r.checked_in_at, tz),
         cancelled=_local(r.cancelled_at, tz), updated=_local(r.updated_at, tz),
         messages=[{"purpose": m.purpose, "status": m.status, "at": _local(m.created_at, tz),
-                   "error": m.last_error} for m in messages],
+                   "error": outbox.shown_error(m.last_error)} for m in messages],
         manage=c.actor.can_manage(event), back=back,
         list_url=f"/console/events/{event.slug}/registrations" + (f"?{back}" if back else ""),
         form=form or {}, notice=_notice(c),

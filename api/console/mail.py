@@ -63,6 +63,7 @@ def _url(event: Event, rest: str = "") -> str:
 
 def _row(m: Notification, tz: ZoneInfo) -> dict[str, Any]:
     r = m.registration
+    m.last_error = outbox.shown_error(m.last_error)  # rows kept from before it was masked
     return {"message": m, "created": m.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             "sent": m.sent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if m.sent_at else "",
             "name": r.name if r else "", "email": r.email if r else "",

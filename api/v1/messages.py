@@ -37,7 +37,7 @@ def message(m: Notification) -> dict[str, Any]:
     return {
         "id": m.id, "purpose": m.purpose, "revision": m.revision, "status": m.status,
         "registration": {"id": r.id, "name": r.name, "email": r.email, "locale": r.locale},
-        "attempts": m.attempts, "last_error": m.last_error or None,
+        "attempts": m.attempts, "last_error": outbox.shown_error(m.last_error) or None,
         "next_attempt_at": iso(m.next_attempt_at) if m.status == "pending" else None,
         "message_id": m.message_id, "broadcast": m.broadcast_id,
         "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),

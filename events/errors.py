@@ -72,7 +72,9 @@ CODES: dict[Code, tuple[int, str]] = {
     Code.EVENT_POSTPONED: (409, "The event is postponed; registration will reopen."),
     Code.REGISTRATION_NOT_OPEN: (409, "Registration has not opened (or the date is TBD)."),
     Code.REGISTRATION_CLOSED: (409, "Registration is closed."),
-    Code.ALREADY_REGISTERED: (409, "This email address is registered for the event."),
+    Code.ALREADY_REGISTERED: (409, "This email address is registered for the event: its "
+                                   "ticket link is mailed to it (at most hourly); the "
+                                   "answer does not say the registration's status."),
     Code.REGISTRATION_CANCELLED: (409, "The registration is cancelled."),
     Code.ATTENDANCE_NOT_OFFERED: (422, "The event does not offer this attendance mode."),
     Code.NOT_RETRYABLE: (409, "Only failed or skipped messages can be retried."),

@@ -213,7 +213,7 @@ async def ticket_calendar(request: Request) -> Response:
         event.stream_url if shows_stream(registration, event) else "",
         base_url=config.base_url, lang=ticket_language(request, registration),
         uid=f"ticket-{registration.id}@{config.host}", changed_at=changed,
-        registration_status=registration.status)
+        registration_status=registration.status, sequence=registration.calendar_sequence)
     digest = hashlib.sha256(body).hexdigest()
     return calendar_response(request, body, digest, changed, cache_control=PRIVATE_CACHE)
 

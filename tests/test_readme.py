@@ -120,7 +120,7 @@ def test_readme_commands_work_against_the_demo(tmp_path):
             assert done.returncode == 0, (block, done.stdout, done.stderr)
             assert '"status":4' not in done.stdout.replace(" ", ""), (block, done.stdout)
         event = httpx.get(f"http://127.0.0.1:{port}/api/v1/events/ipv6-summit").json()
-        assert event["seats"]["venue"]["confirmed"] == 1
+        assert event["registrations"]["venue"]["confirmed"] == 1
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -341,3 +341,16 @@ async def test_a_cancellation_says_its_calendar_file_removes_the_sessions(client
     for text in cancellations:
         assert "予定を取り消す" in text or "removes the sessions" in text
         assert "登録用ファイル" not in text and "adds the sessions" not in text
+
+
+async def test_the_ticket_calendar_keeps_level_with_the_mailed_invitations(client, database):
+    """The ticket's .ics and the invitations share UIDs: it must not rank below what the
+    attendee's mail client already holds (RFC 5546 SEQUENCE)."""
+    await make_event(slug="seq", format="hybrid", stream_url=STREAM)
+    body = await register(client, "seq", 1, attendance="venue")
+    await deliver(database)
+    sent = (await Registration.get(id=body["id"])).calendar_sequence
+    assert sent >= 1, "the confirmation raised the attendee's sequence"
+    ics = (await client.get(f"/tickets/{body['token']}.ics")).content
+    sequences = {int(e["SEQUENCE"]) for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")}
+    assert sequences and min(sequences) >= sent

@@ -103,9 +103,9 @@ def event(e: Event, base_url: str, *, private: bool = False) -> dict[str, Any]:
         "share_registrants": e.share_registrants,
         "challenge": e.challenge,
         "version": e.version,
-        "confirm_email": e.confirm_email,
         "privacy": privacy.notice(e),
         "consent_required": e.consent_required,
+        "confirm_email": e.confirm_email,
     }
     if private:
         body["stream_url"] = e.stream_url or None

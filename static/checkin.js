@@ -19,6 +19,7 @@
   var KIT_EVERY_MS = 60000;
   var SYNC_EVERY_MS = 5000;
   var TICKET_TEXT = /^K[A-Za-z0-9_-]{60,}$/;
+  var CODE_LIKE = /^K\S{30,}$/;
 
   var state = {
     key: localStorage.getItem(prefix + "key") || "",
@@ -367,10 +368,9 @@
 
   function noticeDuplicate(answer) {
     var other = answer.duplicate_of || {};
-    notice(t("checkin_duplicate_notice", {
-      name: (answer.registration && answer.registration.name) || "",
-      time: clock(other.at), gate: other.gate || "-",
-    }));
+    var name = (answer.registration && answer.registration.name) || "";
+    notice(other.gate ? t("checkin_duplicate_notice", { name: name, time: clock(other.at), gate: other.gate })
+                      : t("checkin_duplicate_notice_no_gate", { name: name, time: clock(other.at) }));
   }
 
   function notice(text) {
@@ -389,6 +389,18 @@
     return "bad";
   }
 
+  function idle() {
+    // A new question clears the last answer: no result stays up after it stopped applying.
+    var box = $("result");
+    box.className = "result idle";
+    box.dataset.result = "";
+    box.dataset.offline = "false";
+    $("result-title").textContent = t("checkin_ready");
+    $("result-offline").hidden = true;
+    $("result-name").textContent = "";
+    $("result-detail").textContent = "";
+  }
+
   function show(answer, offline) {
     var box = $("result");
     var k = kind(answer.result);
@@ -404,7 +416,9 @@
     if (r && r.affiliation) { detail.push(r.affiliation); }
     if (r && r.attendance) { detail.push(t("attendance_" + r.attendance)); }
     if (answer.result !== "checked_in" && answer.first_entry) {
-      detail.push(t("checkin_first_entry", { time: clock(answer.first_entry.at), gate: answer.first_entry.gate || "-" }));
+      var first = answer.first_entry;
+      detail.push(first.gate ? t("checkin_first_entry", { time: clock(first.at), gate: first.gate })
+                             : t("checkin_first_entry_no_gate", { time: clock(first.at) }));
     }
     if (k === "bad" && answer.detail && answer.result === "error") { detail.push(answer.detail); }
     $("result-detail").textContent = detail.join(" · ");
@@ -618,10 +632,13 @@
       event.preventDefault();
       var q = $("search-input").value.trim();
       // A hand-held scanner types the code and Enter into the focused box: scan it.
-      if (TICKET_TEXT.test(q)) {
+      // Something shaped like a code but not one (a misread, a typo) is still a scan, so
+      // the door sees "invalid" rather than the previous person's result.
+      if (TICKET_TEXT.test(q) || CODE_LIKE.test(q)) {
         $("search-input").value = "";
         submit({ code: q });
       } else if (q) {
+        idle();
         search(q);
       }
     });

@@ -140,6 +140,13 @@ async def test_the_page_reads_a_real_ticket_and_checks_it_in(live_server, browse
         await phone.type_code(door["ticket"]["ticket"]["code"])
         again = await phone.result("already_checked_in")
         assert "Entered at" in again["detail"]
+        assert "-" not in again["detail"].split("Entered at")[1], "no gate, no dash for one"
+        assert await phone.page.locator("#net").inner_text() == "Network: connected"
+
+        # A misread code after an amber answer is a scan of its own: it replaces the panel.
+        await phone.type_code("K" + "x" * 40)
+        misread = await phone.result("invalid")
+        assert misread["name"] == "" and "Entered at" not in misread["detail"]
 
         # The manual search, in katakana for a reading typed in hiragana: a cancelled
         # person is listed (to say why) with no check-in button.
@@ -147,6 +154,8 @@ async def test_the_page_reads_a_real_ticket_and_checks_it_in(live_server, browse
         await phone.page.press("#search-input", "Enter")
         found = phone.page.locator("#search-results li")
         await found.nth(1).wait_for(timeout=10_000)
+        assert await phone.page.locator("#result").get_attribute("data-result") == "", \
+            "a search clears the last scan's answer"
         assert "example.jp" not in await phone.page.locator("#search-results").inner_text()
         assert [await found.nth(n).locator("button").count() for n in (0, 1)] == [1, 0]
         assert "山田 太郎2" in await found.nth(1).inner_text()
@@ -155,7 +164,7 @@ async def test_the_page_reads_a_real_ticket_and_checks_it_in(live_server, browse
     registration = await Registration.get(id=door["ticket"]["id"])
     assert registration.checked_in_at is not None
     scans = await Scan.filter(event_id=door["event"].id).order_by("id")
-    assert [s.result for s in scans] == ["checked_in", "already_checked_in"]
+    assert [s.result for s in scans] == ["checked_in", "already_checked_in", "invalid"]
     assert all(s.nonce and len(s.nonce) == 32 and not s.offline for s in scans)
 
 

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from api import representations as rep
 from api.docs import TOKEN, form_post, html_page, ok, operation, problems
+from api.limits import client as client_address
 from api.pages import card, render
 from api.requests import now, settings
 from api.security import CSRF_FIELD, csrf_token, set_csrf_cookie
@@ -20,10 +21,6 @@ from events.models import Registration
 # Imported by the API's routes, so nothing from the pages' modules (they import those).
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 PRIVATE = {**NO_STORE, "Referrer-Policy": "no-referrer"}
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def ticket_language(request: Request, registration: Registration) -> str:

@@ -35,6 +35,7 @@ from events.limits import (
 )
 from events.models import RateCounter, Registration
 from events.vocabulary import translate
+from tests.browser import missing
 from tests.conftest import BASE_URL, LiveServer, make_settings
 from tests.factories import csrf_of, make_event
 
@@ -51,7 +52,7 @@ async def redis_or_skip() -> None:
     try:
         await probe.redis.ping()
     except Exception as exc:  # any failure to reach it: no Redis here
-        pytest.skip(f"no Redis at {REDIS_URL} ({type(exc).__name__})")
+        missing(f"no Redis at {REDIS_URL} ({type(exc).__name__})")
     finally:
         await probe.close()
 

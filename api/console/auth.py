@@ -13,13 +13,13 @@ from api.console.common import (
     SESSION_COOKIE,
     Console,
     clear_session_cookie,
-    client_address,
     language,
     page,
     safe_next,
     set_session_cookie,
 )
 from api.docs import console_form, console_page, form_post, html_page
+from api.limits import client as client_address
 from api.pages import render
 from api.requests import now
 from api.security import CSRF_FIELD, csrf_token, set_csrf_cookie

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from api.limits import client as client_address
 from api.pages import render
 from api.requests import now
 from api.security import CSRF_FIELD, csrf_token, set_csrf_cookie
@@ -45,10 +46,6 @@ def safe_next(value: str | None) -> str:
     if parts.scheme or parts.netloc or any(c in value for c in "\r\n\t\x00"):
         return "/console/"
     return value
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def actor_of(user: User) -> Actor:

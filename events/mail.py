@@ -58,6 +58,7 @@ from events.vocabulary import (
     LANGUAGES,
     day,
     formats_for_mode,
+    modes_for_formats,
     pick,
     serves_venue,
     span,
@@ -593,6 +594,9 @@ class Composer:
             "lang": lang, "t": lambda key, **v: translate(key, lang, **v), "purpose": purpose,
             "name": display_name(r.name), "affiliation": r.affiliation,
             "title": title, "event_status": event.status,
+            # Only an event offering both ways to attend lets the attendee switch.
+            "can_switch": len(modes_for_formats(
+                f for f in event.formats.strip(",").split(",") if f)) > 1,
             "event_url": f"{base}/events/{event.slug}?lang={lang}",
             "ticket_url": f"{base}/tickets/{r.token}?lang={lang}" if active else "",
             "confirm_url": f"{base}/tickets/{r.token}/confirm?lang={lang}",  # confirm_email

@@ -354,3 +354,19 @@ async def test_the_ticket_calendar_keeps_level_with_the_mailed_invitations(clien
     ics = (await client.get(f"/tickets/{body['token']}.ics")).content
     sequences = {int(e["SEQUENCE"]) for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")}
     assert sequences and min(sequences) >= sent
+
+
+@pytest.mark.parametrize(("fmt", "mode", "offers_switch"), [
+    ("online", "online", False), ("in_person", "venue", False), ("hybrid", "online", True)])
+async def test_the_confirmation_offers_a_switch_only_where_there_is_one(client, database, fmt,
+                                                                         mode, offers_switch):
+    await make_event(slug="sw", format=fmt, stream_url=STREAM)
+    for n, locale in ((1, "ja"), (2, "en")):
+        await register(client, "sw", n, attendance=mode, locale=locale)
+    worker = await deliver(database)
+    texts = {recipient: message.get_body(("plain",)).get_content()
+             for recipient, message in worker.transport.sent}  # type: ignore[attr-defined]
+    ja, en = texts["taro1@example.jp"], texts["taro2@example.jp"]
+    assert ("参加方法の変更" in ja) is offers_switch
+    assert ("switch between venue and online" in en) is offers_switch
+    assert "キャンセル" in ja and "cancel" in en
